@@ -1,0 +1,2 @@
+/** `qcore/worker`: helpers for Cloudflare Workers. The core runs here unchanged. */
+export * from '../../src/index.js';

@@ -1,0 +1,69 @@
+// Proves the core runs on web standards: bundles it for the browser, fails on
+// any Node built-in, and holds the minified+gzipped sizes to their budgets.
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** Budgets in bytes, minified and gzipped, zod excluded. Stated in README.md. */
+const BUDGETS = [
+  {
+    name: 'stream() with one provider (anthropic-messages)',
+    code: "export { streamAnthropic } from './src/index.ts';",
+    budget: 12_000,
+  },
+  {
+    name: 'stream() with one provider (openai-completions)',
+    code: "export { streamOpenAICompletions } from './src/index.ts';",
+    budget: 12_000,
+  },
+  { name: 'stream() with every built-in protocol', code: "export { stream } from './src/index.ts';", budget: 16_000 },
+  { name: 'the whole core', code: "export * from './src/index.ts';", budget: 40_000 },
+];
+
+let failed = false;
+const rows = [];
+for (const entry of BUDGETS) {
+  let result;
+  try {
+    result = await build({
+      stdin: { contents: entry.code, resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      metafile: true,
+      external: ['zod'],
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    console.error(`FAIL ${entry.name}: the core does not bundle for the browser`);
+    for (const message of error.errors ?? [error]) console.error(`  ${message.text ?? message}`);
+    failed = true;
+    continue;
+  }
+  const nodeInputs = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:'));
+  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+  const builtins = [
+    ...nodeInputs,
+    ...imports.filter(
+      (path) =>
+        path.startsWith('node:') || /^(fs|path|os|http|https|child_process|crypto|stream|net|tls|zlib)$/.test(path),
+    ),
+  ];
+  if (builtins.length > 0) {
+    console.error(`FAIL ${entry.name}: imports Node built-ins: ${builtins.join(', ')}`);
+    failed = true;
+  }
+  const code = result.outputFiles[0].contents;
+  const gzip = gzipSync(code, { level: 9 }).length;
+  const ok = gzip <= entry.budget;
+  if (!ok) failed = true;
+  rows.push({ bundle: entry.name, minified: code.length, gzip, budget: entry.budget, ok: ok ? 'ok' : 'OVER' });
+}
+console.table(rows);
+if (failed) {
+  console.error('core bundle check failed');
+  process.exit(1);
+}
+console.log('core bundle check passed: no Node built-ins, every budget holds');

@@ -1,0 +1,223 @@
+import type { AssistantMessageEventStream } from './event-stream.js';
+import { finishToolArguments, PartialJsonParser } from './partial-json.js';
+import type {
+  AssistantMessage,
+  Model,
+  ProviderData,
+  StopReason,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+  Usage,
+} from './types.js';
+import { calculateCost, emptyUsage } from './usage.js';
+
+interface OpenBlock {
+  open: boolean;
+  parser?: PartialJsonParser;
+  raw: string;
+}
+
+export interface UsageUpdate {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/**
+ * The one content-block state machine every provider feeds. A provider
+ * translates its wire events into calls here; this class owns the partial
+ * message, the event order, tool-argument parsing and the terminal event.
+ *
+ * `start` is held back until the first block opens, so that a request can
+ * still be retried when it fails before any content.
+ */
+export class MessageAssembler {
+  readonly message: AssistantMessage;
+  private blocks: OpenBlock[] = [];
+  private started = false;
+  private ended = false;
+  /** Redacted from every error message. */
+  secret: string | undefined;
+
+  constructor(
+    private readonly model: Model,
+    private readonly stream: AssistantMessageEventStream,
+  ) {
+    this.message = {
+      role: 'assistant',
+      content: [],
+      api: model.api,
+      provider: model.provider,
+      model: model.id,
+      usage: emptyUsage(),
+      stopReason: 'stop',
+      timestamp: Date.now(),
+    };
+  }
+
+  /** True once any event has gone out; a retry is no longer possible. */
+  get hasEmitted(): boolean {
+    return this.started;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Forgets a failed attempt that emitted nothing, before a retry. */
+  reset(): void {
+    this.message.content.length = 0;
+    this.message.usage = emptyUsage();
+    this.message.responseId = undefined;
+    this.blocks = [];
+  }
+
+  private emitStart(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stream.push({ type: 'start', partial: this.message });
+  }
+
+  startText(providerData?: ProviderData): number {
+    const part: TextContent = { type: 'text', text: '' };
+    if (providerData) part.providerData = providerData;
+    const index = this.open(part);
+    this.stream.push({ type: 'text_start', contentIndex: index, partial: this.message });
+    return index;
+  }
+
+  startThinking(providerData?: ProviderData, redacted?: boolean): number {
+    const part: ThinkingContent = { type: 'thinking', thinking: '' };
+    if (redacted) part.redacted = true;
+    if (providerData) part.providerData = providerData;
+    const index = this.open(part);
+    this.stream.push({ type: 'thinking_start', contentIndex: index, partial: this.message });
+    return index;
+  }
+
+  startToolCall(id: string, name: string, providerData?: ProviderData): number {
+    const part: ToolCall = { type: 'toolCall', id, name, arguments: {} };
+    if (providerData) part.providerData = providerData;
+    const index = this.open(part, new PartialJsonParser());
+    this.stream.push({ type: 'toolcall_start', contentIndex: index, partial: this.message });
+    return index;
+  }
+
+  private open(part: AssistantMessage['content'][number], parser?: PartialJsonParser): number {
+    this.emitStart();
+    const index = this.message.content.length;
+    this.message.content.push(part);
+    this.blocks.push(parser ? { open: true, parser, raw: '' } : { open: true, raw: '' });
+    return index;
+  }
+
+  textDelta(index: number, delta: string): void {
+    const part = this.message.content[index] as TextContent;
+    part.text += delta;
+    this.stream.push({ type: 'text_delta', contentIndex: index, delta, partial: this.message });
+  }
+
+  thinkingDelta(index: number, delta: string): void {
+    const part = this.message.content[index] as ThinkingContent;
+    part.thinking += delta;
+    this.stream.push({ type: 'thinking_delta', contentIndex: index, delta, partial: this.message });
+  }
+
+  toolCallDelta(index: number, delta: string): void {
+    const block = this.blocks[index] as OpenBlock;
+    const parser = block.parser as PartialJsonParser;
+    block.raw += delta;
+    parser.feed(delta);
+    const value = parser.value;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      (this.message.content[index] as ToolCall).arguments = value as Record<string, unknown>;
+    }
+    this.stream.push({ type: 'toolcall_delta', contentIndex: index, delta, partial: this.message });
+  }
+
+  /** Merges opaque provider data into a block, such as a signature that arrives late. */
+  addProviderData(index: number, data: ProviderData): void {
+    const part = this.message.content[index];
+    if (part) part.providerData = part.providerData ? Object.assign(part.providerData, data) : data;
+  }
+
+  /** Replaces a tool call's id or name, for providers that send them late. */
+  updateToolCall(index: number, fields: { id?: string; name?: string }): void {
+    const part = this.message.content[index] as ToolCall;
+    if (fields.id) part.id = fields.id;
+    if (fields.name) part.name = fields.name;
+  }
+
+  isOpen(index: number): boolean {
+    return this.blocks[index]?.open === true;
+  }
+
+  endBlock(index: number): void {
+    const block = this.blocks[index];
+    const part = this.message.content[index];
+    if (!block?.open || !part) return;
+    block.open = false;
+    if (part.type === 'text') {
+      this.stream.push({ type: 'text_end', contentIndex: index, content: part.text, partial: this.message });
+    } else if (part.type === 'thinking') {
+      this.stream.push({ type: 'thinking_end', contentIndex: index, content: part.thinking, partial: this.message });
+    } else {
+      const parsed = finishToolArguments(block.parser as PartialJsonParser, block.raw);
+      part.arguments = parsed.value;
+      if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
+      block.parser = undefined;
+      this.stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
+    }
+  }
+
+  endAllBlocks(): void {
+    for (let i = 0; i < this.blocks.length; i++) this.endBlock(i);
+  }
+
+  setResponseId(id: string | undefined): void {
+    if (id) this.message.responseId = id;
+  }
+
+  /** Updates the usage; fields left out keep their value. */
+  setUsage(update: UsageUpdate): void {
+    const usage: Usage = this.message.usage;
+    if (update.input !== undefined) usage.input = update.input;
+    if (update.output !== undefined) usage.output = update.output;
+    if (update.cacheRead !== undefined) usage.cacheRead = update.cacheRead;
+    if (update.cacheWrite !== undefined) usage.cacheWrite = update.cacheWrite;
+    usage.totalTokens = usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
+    usage.cost = calculateCost(this.model, usage);
+  }
+
+  /** Ends the stream successfully. Open blocks are closed first. */
+  finish(reason: 'stop' | 'length' | 'toolUse'): void {
+    if (this.ended) return;
+    this.endAllBlocks();
+    // Some servers report `stop` after tool calls; the content is what counts.
+    let final: 'stop' | 'length' | 'toolUse' = reason;
+    if (reason === 'stop' && this.message.content.some((part) => part.type === 'toolCall')) final = 'toolUse';
+    this.message.stopReason = final;
+    this.ended = true;
+    this.emitStart();
+    this.stream.push({ type: 'done', reason: final, message: this.message });
+  }
+
+  /** Ends the stream with an error; partial content and usage are kept. */
+  fail(reason: 'error' | 'aborted', errorMessage: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    const stopReason: StopReason = reason;
+    this.message.stopReason = stopReason;
+    this.message.errorMessage = this.redact(errorMessage);
+    this.emitStart();
+    this.stream.push({ type: 'error', reason, error: this.message });
+  }
+
+  private redact(text: string): string {
+    const secret = this.secret;
+    if (!secret || secret.length < 4) return text;
+    return text.split(secret).join('[redacted]');
+  }
+}

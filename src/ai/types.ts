@@ -1,0 +1,258 @@
+/**
+ * Public types of the LLM layer. Everything a caller sends or receives is
+ * plain JSON, so a context can be stored, sent over the wire and restored.
+ */
+
+/** Wire protocols qcore speaks. A user may register more (see `registerApi`). */
+export type KnownApi =
+  | 'anthropic-messages'
+  | 'openai-completions'
+  | 'openai-responses'
+  | 'google-generative-ai'
+  | 'bedrock-converse-stream';
+export type Api = KnownApi | (string & {});
+
+export type KnownProvider = 'anthropic' | 'openai' | 'qwen' | 'kimi' | 'deepseek' | 'google' | 'amazon-bedrock';
+export type Provider = KnownProvider | (string & {});
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A JSON Schema object, as sent to providers. */
+export type JsonSchema = { [key: string]: unknown };
+
+// ---------------------------------------------------------------- models
+
+/** Prices in US dollars per million tokens. */
+export interface ModelCost {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/**
+ * Known quirks of OpenAI-compatible servers. They are data on the model, so
+ * nothing is guessed from a URL. Every field is optional; the defaults fit
+ * OpenAI itself.
+ */
+export interface OpenAICompletionsCompat {
+  /** Which field carries the token limit. Default `max_completion_tokens`. */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Ask for usage in the final chunk via `stream_options`. Default true. */
+  supportsUsageInStreaming?: boolean;
+  /** Use the `developer` role instead of `system`. Default false. */
+  supportsDeveloperRole?: boolean;
+  /** How reasoning is switched on. Default `reasoning_effort`. */
+  thinkingFormat?: 'reasoning_effort' | 'enable_thinking' | 'none';
+  /**
+   * Send earlier reasoning back as `reasoning_content` on assistant turns
+   * that made tool calls. Kimi and DeepSeek reject follow-ups without it.
+   */
+  sendReasoningContent?: boolean;
+  /** Whether the server accepts `tool_choice`. Default true. */
+  supportsToolChoice?: boolean;
+}
+
+/** Quirks of Anthropic-compatible servers. */
+export interface AnthropicMessagesCompat {
+  /** Mark the system prompt and last message with `cache_control`. Default true. */
+  supportsCacheControl?: boolean;
+}
+
+export type ModelCompat = OpenAICompletionsCompat & AnthropicMessagesCompat;
+
+export interface Model<TApi extends Api = Api> {
+  id: string;
+  name: string;
+  api: TApi;
+  provider: Provider;
+  baseUrl: string;
+  /** Whether the model can think before answering. */
+  reasoning: boolean;
+  input: ('text' | 'image')[];
+  cost: ModelCost;
+  contextWindow: number;
+  maxTokens: number;
+  headers?: Record<string, string>;
+  compat?: ModelCompat;
+}
+
+// ---------------------------------------------------------------- content
+
+/**
+ * Opaque data a provider needs back unchanged on the next turn: a thinking
+ * signature, a Gemini `thoughtSignature`, a Responses item id, encrypted
+ * reasoning. Only the protocol that wrote it reads it, and only when the
+ * next turn goes to the same model.
+ */
+export type ProviderData = JsonObject;
+
+export interface TextContent {
+  type: 'text';
+  text: string;
+  providerData?: ProviderData;
+}
+
+export interface ThinkingContent {
+  type: 'thinking';
+  thinking: string;
+  /** The provider sent this reasoning encrypted; `providerData` holds it. */
+  redacted?: boolean;
+  providerData?: ProviderData;
+}
+
+export interface ImageContent {
+  type: 'image';
+  /** Base64 without a `data:` prefix. */
+  data: string;
+  mimeType: string;
+  providerData?: ProviderData;
+}
+
+/** Set when a tool call's arguments were not valid JSON when the call ended. */
+export interface InvalidToolArguments {
+  /** The raw text the model sent. */
+  raw: string;
+  /** What the JSON parser said. */
+  error: string;
+}
+
+export interface ToolCall {
+  type: 'toolCall';
+  id: string;
+  name: string;
+  /** The parsed arguments; while streaming, what has been parsed so far. */
+  arguments: Record<string, unknown>;
+  /**
+   * Present when the arguments did not parse. `arguments` then holds only
+   * what could be read, and the call must not be executed.
+   */
+  invalidArguments?: InvalidToolArguments;
+  providerData?: ProviderData;
+}
+
+// ---------------------------------------------------------------- messages
+
+export interface Usage {
+  /** Input tokens not read from or written to the cache. */
+  input: number;
+  /** Output tokens, thinking included. */
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  totalTokens: number;
+  /** US dollars, computed from the model's prices. */
+  cost: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number };
+}
+
+export type StopReason = 'stop' | 'length' | 'toolUse' | 'error' | 'aborted';
+
+export interface UserMessage {
+  role: 'user';
+  content: string | (TextContent | ImageContent)[];
+  timestamp: number;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  content: (TextContent | ThinkingContent | ToolCall)[];
+  api: Api;
+  provider: Provider;
+  model: string;
+  usage: Usage;
+  stopReason: StopReason;
+  errorMessage?: string;
+  /** The provider's id for this response, when it sends one. */
+  responseId?: string;
+  timestamp: number;
+}
+
+export interface ToolResultMessage<TDetails = unknown> {
+  role: 'toolResult';
+  toolCallId: string;
+  toolName: string;
+  content: (TextContent | ImageContent)[];
+  /** Structured data for UIs; never sent to the model. */
+  details?: TDetails;
+  isError: boolean;
+  timestamp: number;
+}
+
+export type Message = UserMessage | AssistantMessage | ToolResultMessage;
+
+/** A tool as the model sees it. */
+export interface Tool {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+}
+
+export interface Context {
+  systemPrompt?: string;
+  messages: Message[];
+  tools?: Tool[];
+}
+
+// ---------------------------------------------------------------- options
+
+export type ReasoningLevel = 'off' | 'minimal' | 'low' | 'medium' | 'high';
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'tool'; name: string };
+
+/** The fetch signature qcore calls; any spec-compliant fetch fits. */
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface StreamOptions {
+  /** Defaults to the provider's environment variable, where `process.env` exists. */
+  apiKey?: string;
+  signal?: AbortSignal;
+  maxTokens?: number;
+  temperature?: number;
+  reasoning?: ReasoningLevel;
+  toolChoice?: ToolChoice;
+  /** Extra HTTP headers; they override the model's. */
+  headers?: Record<string, string>;
+  /** Merged into the request body last, for fields qcore does not model. */
+  extraBody?: Record<string, unknown>;
+  fetch?: FetchFunction;
+  /** Retries before the first event. Default 2. */
+  maxRetries?: number;
+  /** Longest wait for the first byte and for each next chunk. Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+// ---------------------------------------------------------------- events
+
+/**
+ * Events of one streamed reply. `partial` is the live message being built:
+ * the same object on every event, never a copy. Clone it to keep a snapshot.
+ */
+export type AssistantMessageEvent =
+  | { type: 'start'; partial: AssistantMessage }
+  | { type: 'text_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'text_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'text_end'; contentIndex: number; content: string; partial: AssistantMessage }
+  | { type: 'thinking_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'thinking_end'; contentIndex: number; content: string; partial: AssistantMessage }
+  | { type: 'toolcall_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: AssistantMessage }
+  | { type: 'done'; reason: 'stop' | 'length' | 'toolUse'; message: AssistantMessage }
+  | { type: 'error'; reason: 'error' | 'aborted'; error: AssistantMessage };
+
+export type AssistantMessageEventType = AssistantMessageEvent['type'];
+
+/** An async iterable of events that also resolves to the final message. */
+export interface AssistantMessageStream extends AsyncIterable<AssistantMessageEvent> {
+  result(): Promise<AssistantMessage>;
+}
+
+/** A wire protocol implementation. Options may carry protocol-specific fields. */
+export type StreamFunction<TOptions extends StreamOptions = StreamOptions> = (
+  model: Model,
+  context: Context,
+  options?: TOptions,
+) => AssistantMessageStream;

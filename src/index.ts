@@ -1,0 +1,21 @@
+/**
+ * qcore: the runtime-agnostic core. Web standards only: this entry runs
+ * unchanged in browsers, Workers and Node.
+ */
+
+export { getApi, registerApi, unregisterApi } from './ai/api-registry.js';
+export type { UsageUpdate } from './ai/assembler.js';
+export { MessageAssembler } from './ai/assembler.js';
+export { apiKeyEnvNames, getEnvApiKey } from './ai/env.js';
+export { AssistantMessageEventStream, EventStream } from './ai/event-stream.js';
+export { getModel, listModels, registerModel } from './ai/models.js';
+export { PartialJsonParser } from './ai/partial-json.js';
+export { streamAnthropic } from './ai/providers/anthropic-messages.js';
+export { streamOpenAICompletions } from './ai/providers/openai-completions.js';
+export type { ProviderRequest, ResponseConsumer } from './ai/request.js';
+export { ProviderError, runProviderStream } from './ai/request.js';
+export { readServerSentEvents } from './ai/sse.js';
+export { complete, stream } from './ai/stream.js';
+export { transformMessages } from './ai/transform-messages.js';
+export type * from './ai/types.js';
+export { calculateCost } from './ai/usage.js';

@@ -1,0 +1,14 @@
+import type { TestProject } from 'vitest/node';
+import { type MockServer, startMockServer } from '../../testing/mock-server.js';
+
+let server: MockServer | undefined;
+
+/** Starts one loopback mock server for every project and provides its URL. */
+export async function setup(project: TestProject): Promise<void> {
+  server = await startMockServer();
+  project.provide('mockUrl', server.url);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.close();
+}

@@ -1,0 +1,312 @@
+/**
+ * A loopback HTTP server that speaks each provider's real wire format, for
+ * tests and offline demos. Node only: it is never part of the core bundle.
+ *
+ * Scripts are isolated in sessions, so tests running in parallel (and in
+ * other runtimes, through the control routes) never see each other's turns.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  MockApi,
+  MockHttpError,
+  MockReply,
+  MockRequest,
+  MockScript,
+  MockTurn,
+  MockTurnFunction,
+  WireEncoder,
+} from './script.js';
+import { anthropicEncoder } from './wire/anthropic-messages.js';
+import { openaiCompletionsEncoder } from './wire/openai-completions.js';
+
+export interface MockServerOptions {
+  /** The default session's script, answered at the server's root URL. */
+  script?: MockScript;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface MockSessionHandle {
+  readonly id: string;
+  /** Point a model's `baseUrl` here (OpenAI-style servers add `/v1`). */
+  readonly baseUrl: string;
+  /** Every request this session answered, in order. */
+  readonly requests: MockRequest[];
+  /** Appends turns to the script. */
+  push(...turns: (MockTurn | MockTurnFunction)[]): void;
+}
+
+export interface MockServer {
+  /** The server's origin, such as `http://127.0.0.1:5123`. */
+  readonly url: string;
+  /** The default session, answered at the root. */
+  readonly requests: MockRequest[];
+  push(...turns: (MockTurn | MockTurnFunction)[]): void;
+  /** A new isolated session with its own script and recorded requests. */
+  session(script?: MockScript): MockSessionHandle;
+  close(): Promise<void>;
+}
+
+interface Session {
+  turns: (MockTurn | MockTurnFunction)[];
+  requests: MockRequest[];
+}
+
+const ENCODERS: Record<MockApi, WireEncoder> = {
+  'anthropic-messages': anthropicEncoder,
+  'openai-completions': openaiCompletionsEncoder,
+};
+
+const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+  'access-control-allow-headers': '*',
+  'access-control-expose-headers': '*',
+  'access-control-max-age': '600',
+};
+
+/** Caps a request body; a test that sends more has a bug. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+function apiForPath(path: string): MockApi | undefined {
+  if (path.endsWith('/v1/messages')) return 'anthropic-messages';
+  if (path.endsWith('/chat/completions')) return 'openai-completions';
+  return undefined;
+}
+
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const sessions = new Map<string, Session>();
+  const root: Session = { turns: [...(options.script?.turns ?? [])], requests: [] };
+  sessions.set('', root);
+  const sockets = new Set<import('node:net').Socket>();
+  let nextId = 1;
+  let origin = '';
+
+  const newSession = (script?: MockScript): MockSessionHandle => {
+    const id = `s${nextId++}`;
+    const session: Session = { turns: [...(script?.turns ?? [])], requests: [] };
+    sessions.set(id, session);
+    return {
+      id,
+      baseUrl: `${origin}/s/${id}`,
+      requests: session.requests,
+      push: (...turns) => session.turns.push(...turns),
+    };
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: `mock server: ${String(error)}` } });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const path = url.pathname;
+
+    if (path.startsWith('/__mock/')) return control(req, res, path);
+
+    let session = root;
+    let rest = path;
+    const match = /^\/s\/([^/]+)(\/.*)?$/.exec(path);
+    if (match) {
+      const found = sessions.get(match[1] as string);
+      if (!found) return sendJson(res, 404, { error: { message: `mock server: no session ${match[1]}` } });
+      session = found;
+      rest = match[2] ?? '/';
+    }
+    const api = apiForPath(rest);
+    if (!api || req.method !== 'POST') {
+      return sendJson(res, 404, { error: { message: `mock server: no route for ${req.method} ${rest}` } });
+    }
+    const text = await readBody(req);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      return sendJson(res, 400, { error: { message: 'mock server: request body is not JSON' } });
+    }
+    const request: MockRequest = { api, method: req.method, path: rest, headers: flatHeaders(req), body };
+    session.requests.push(request);
+    const next = session.turns.shift();
+    if (next === undefined) {
+      return sendJson(res, 500, { error: { message: 'mock server: the script has no turn left for this request' } });
+    }
+    const turn = typeof next === 'function' ? await next(request) : next;
+    await answer(res, ENCODERS[api], turn, request);
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (path === '/__mock/sessions' && req.method === 'POST') {
+      const text = await readBody(req);
+      const script = (text ? JSON.parse(text) : {}) as MockScript<MockTurn>;
+      const handle = newSession({ turns: script.turns ?? [] });
+      return sendJson(res, 201, { id: handle.id, baseUrl: handle.baseUrl });
+    }
+    const match = /^\/__mock\/sessions\/([^/]+)(?:\/(requests|turns))?$/.exec(path);
+    const session = match ? sessions.get(match[1] as string) : undefined;
+    if (!match || !session) return sendJson(res, 404, { error: { message: `mock server: no control route ${path}` } });
+    if (match[2] === 'requests' && req.method === 'GET') return sendJson(res, 200, session.requests);
+    if (match[2] === 'turns' && req.method === 'POST') {
+      const turns = JSON.parse(await readBody(req)) as MockTurn[];
+      session.turns.push(...turns);
+      return sendJson(res, 200, { remaining: session.turns.length });
+    }
+    if (match[2] === undefined && req.method === 'DELETE') {
+      sessions.delete(match[1] as string);
+      return sendJson(res, 200, {});
+    }
+    return sendJson(res, 405, { error: { message: `mock server: ${req.method} not allowed on ${path}` } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${host}:${address.port}`;
+
+  return {
+    url: origin,
+    requests: root.requests,
+    push: (...turns) => root.turns.push(...turns),
+    session: newSession,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function answer(res: ServerResponse, encoder: WireEncoder, turn: MockTurn, request: MockRequest): Promise<void> {
+  if (turn.type === 'http') return answerHttpError(res, encoder, turn);
+  if (turn.type === 'raw') return writeEvents(res, turn.events, turn, turn.contentType);
+  return answerReply(res, encoder, turn, request);
+}
+
+function answerHttpError(res: ServerResponse, encoder: WireEncoder, turn: MockHttpError): void {
+  const body = turn.body ?? encoder.errorBody(turn.status, `mock error ${turn.status}`);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(turn.status, {
+    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+    ...turn.headers,
+  });
+  res.end(text);
+}
+
+async function answerReply(
+  res: ServerResponse,
+  encoder: WireEncoder,
+  reply: MockReply,
+  request: MockRequest,
+): Promise<void> {
+  const events = encoder.reply(reply, request);
+  const fault = reply.fault;
+  if (!fault) return writeEvents(res, events, reply);
+  const at = Math.min(fault.afterEvents ?? 0, events.length);
+  const head = events.slice(0, at);
+  switch (fault.type) {
+    case 'overloaded':
+      return writeEvents(res, [...head, encoder.overloaded()], reply);
+    case 'malformed':
+      return writeEvents(res, [...head, 'data: {"this is": not json\n\n', ...events.slice(at)], reply);
+    case 'cut': {
+      const next = events[at] ?? 'data: {"truncated": tr';
+      await writeEvents(res, [...head, next.slice(0, Math.max(1, next.length >> 1))], reply, undefined, false);
+      res.destroy();
+      return;
+    }
+    case 'stall':
+      await writeEvents(res, head, reply, undefined, false);
+      // Keep the connection open until the client gives up.
+      await new Promise<void>((resolve) => res.once('close', () => resolve()));
+      return;
+  }
+}
+
+async function writeEvents(
+  res: ServerResponse,
+  events: string[],
+  options: { writeSize?: number },
+  contentType = 'text/event-stream',
+  end = true,
+): Promise<void> {
+  res.writeHead(200, {
+    'content-type': contentType,
+    'cache-control': 'no-cache',
+    // Local workerd holds back compressed streams; keep bytes as they are.
+    'content-encoding': 'identity',
+  });
+  res.flushHeaders();
+  const writeSize = options.writeSize;
+  if (!writeSize) {
+    // Coalesce into large writes: per-event writes would measure the socket, not the client.
+    const batch = 256;
+    for (let i = 0; i < events.length; i += batch) {
+      if (res.destroyed) return;
+      await write(res, Buffer.from(events.slice(i, i + batch).join('')));
+    }
+  } else {
+    const bytes = Buffer.from(events.join(''));
+    for (let i = 0; i < bytes.length; i += writeSize) {
+      if (res.destroyed) return;
+      await write(res, bytes.subarray(i, i + writeSize));
+      // Yield so small writes reach the client as separate chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (end) res.end();
+}
+
+function write(res: ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.write(chunk)) resolve();
+    else res.once('drain', () => resolve());
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    node: 'adapters/node/index.ts',
+    browser: 'adapters/browser/index.ts',
+    worker: 'adapters/worker/index.ts',
+    testing: 'testing/index.ts',
+    cli: 'adapters/node/cli.ts',
+  },
+  format: ['esm'],
+  platform: 'neutral',
+  target: 'es2022',
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      node: 'adapters/node/index.ts',
+      browser: 'adapters/browser/index.ts',
+      worker: 'adapters/worker/index.ts',
+      testing: 'testing/index.ts',
+    },
+  },
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  sourcemap: false,
+  external: [/^node:/, 'eventsource-parser', 'zod'],
+});

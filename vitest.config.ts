@@ -1,0 +1,58 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+/** Tests under test/ai, test/agent and test/tools run unchanged in all three runtimes. */
+const shared = ['test/ai/**/*.test.ts', 'test/agent/**/*.test.ts', 'test/tools/**/*.test.ts'];
+
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/setup/global-mock-server.ts'],
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: [...shared, 'test/node/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: shared,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+            }),
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(() => ({
+            miniflare: { compatibilityDate: '2026-04-01', compatibilityFlags: ['enable_request_signal'] },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: shared,
+        },
+      },
+    ],
+  },
+});
