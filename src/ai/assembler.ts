@@ -37,6 +37,8 @@ export class MessageAssembler {
   readonly message: AssistantMessage;
   private blocks: OpenBlock[] = [];
   private started = false;
+  /** The open text or thinking block, or -1. */
+  private openProse = -1;
   private ended = false;
   /** Redacted from every error message. */
   secret: string | undefined;
@@ -72,6 +74,7 @@ export class MessageAssembler {
     this.message.usage = emptyUsage();
     this.message.responseId = undefined;
     this.blocks = [];
+    this.openProse = -1;
   }
 
   private emitStart(): void {
@@ -107,6 +110,9 @@ export class MessageAssembler {
 
   private open(part: AssistantMessage['content'][number], parser?: PartialJsonParser): number {
     this.emitStart();
+    // Text and thinking never overlap another block; tool calls may (parallel calls stream by index).
+    if (this.openProse !== -1) this.endBlock(this.openProse);
+    if (part.type !== 'toolCall') this.openProse = this.message.content.length;
     const index = this.message.content.length;
     this.message.content.push(part);
     this.blocks.push(parser ? { open: true, parser, raw: '' } : { open: true, raw: '' });
@@ -159,6 +165,7 @@ export class MessageAssembler {
     const part = this.message.content[index];
     if (!block?.open || !part) return;
     block.open = false;
+    if (index === this.openProse) this.openProse = -1;
     if (part.type === 'text') {
       this.stream.push({ type: 'text_end', contentIndex: index, content: part.text, partial: this.message });
     } else if (part.type === 'thinking') {

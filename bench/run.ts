@@ -1,0 +1,179 @@
+/**
+ * `npm run bench`: qcore's CPU time per streamed event as a ratio to a floor
+ * measured in the same run on the same bytes: fetch → TextDecoderStream →
+ * EventSourceParserStream → JSON.parse. Target: ≤ 1.3× the floor.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { streamAnthropic } from '../src/ai/providers/anthropic-messages.js';
+import { streamOpenAICompletions } from '../src/ai/providers/openai-completions.js';
+import type { Context, Model, StreamFunction } from '../src/ai/types.js';
+import { createMockSession } from '../testing/client.js';
+import type { MockReply, MockRequest, WireEncoder } from '../testing/script.js';
+import { anthropicEncoder } from '../testing/wire/anthropic-messages.js';
+import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const TARGET = 1.3;
+
+interface Protocol {
+  name: string;
+  api: 'anthropic-messages' | 'openai-completions';
+  encoder: WireEncoder;
+  streamFunction: StreamFunction;
+  path: string;
+  baseSuffix: string;
+}
+
+const protocols: Protocol[] = [
+  {
+    name: 'anthropic-messages',
+    api: 'anthropic-messages',
+    encoder: anthropicEncoder,
+    streamFunction: streamAnthropic,
+    path: '/v1/messages',
+    baseSuffix: '',
+  },
+  {
+    name: 'openai-completions',
+    api: 'openai-completions',
+    encoder: openaiCompletionsEncoder,
+    streamFunction: streamOpenAICompletions,
+    path: '/v1/chat/completions',
+    baseSuffix: '/v1',
+  },
+];
+
+const workloads: { name: string; reply: MockReply }[] = [
+  {
+    name: '20,000 text deltas',
+    reply: {
+      content: [{ type: 'text', text: 'abcd'.repeat(20_000) }],
+      deltaSize: 4,
+      usage: { input: 10, output: 20_000 },
+    },
+  },
+  {
+    name: '200 KB tool argument in 2,000 fragments',
+    reply: {
+      content: [
+        { type: 'toolCall', id: 'call_1', name: 'write', arguments: { path: 'big.txt', content: 'x'.repeat(200_000) } },
+      ],
+      deltaSize: 100,
+      usage: { input: 10, output: 50_000 },
+      stopReason: 'toolUse',
+    },
+  },
+];
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+async function floor(url: string, body: string): Promise<number> {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const events = (response.body as ReadableStream<Uint8Array>)
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
+  let count = 0;
+  for await (const event of events) {
+    if (event.data !== '[DONE]') JSON.parse(event.data);
+    count++;
+  }
+  return count;
+}
+
+async function qcore(streamFunction: StreamFunction, model: Model, context: Context): Promise<number> {
+  let count = 0;
+  for await (const event of streamFunction(model, context, { apiKey: 'bench-key', maxRetries: 0 })) {
+    count++;
+    if (event.type === 'error') throw new Error(event.error.errorMessage);
+  }
+  return count;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const serverUrl = line.toString().trim();
+  const rows: Record<string, string | number>[] = [];
+  let worst = 0;
+  try {
+    for (const protocol of protocols) {
+      for (const workload of workloads) {
+        const request: MockRequest = { api: protocol.api, method: 'POST', path: protocol.path, headers: {}, body: {} };
+        const events = protocol.encoder.reply(workload.reply, request);
+        const wireEvents = events.length;
+        const turns = Array.from({ length: 2 * (RUNS + 2) }, () => ({ type: 'raw' as const, events }));
+        const session = await createMockSession(serverUrl, { turns });
+        const model: Model = {
+          id: 'bench',
+          name: 'bench',
+          api: protocol.api,
+          provider: 'bench',
+          baseUrl: `${session.baseUrl}${protocol.baseSuffix}`,
+          reasoning: false,
+          input: ['text'],
+          cost: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 },
+          contextWindow: 1_000_000,
+          maxTokens: 100_000,
+        };
+        const context: Context = { messages: [{ role: 'user', content: 'go', timestamp: 0 }] };
+        const url = `${session.baseUrl}${protocol.path}`;
+        const floorTimes: number[] = [];
+        const qcoreTimes: number[] = [];
+        let qcoreEvents = 0;
+        for (let run = 0; run < RUNS + 2; run++) {
+          // Alternate, and drop the first two rounds as warm-up.
+          let start = cpuMicros();
+          await floor(url, '{}');
+          const f = cpuMicros() - start;
+          start = cpuMicros();
+          qcoreEvents = await qcore(protocol.streamFunction, model, context);
+          const q = cpuMicros() - start;
+          if (run >= 2) {
+            floorTimes.push(f);
+            qcoreTimes.push(q);
+          }
+        }
+        const floorPerEvent = median(floorTimes) / wireEvents;
+        const qcorePerEvent = median(qcoreTimes) / wireEvents;
+        const ratio = qcorePerEvent / floorPerEvent;
+        worst = Math.max(worst, ratio);
+        rows.push({
+          protocol: protocol.name,
+          workload: workload.name,
+          'wire events': wireEvents,
+          'qcore events': qcoreEvents,
+          'floor µs/event': floorPerEvent.toFixed(2),
+          'qcore µs/event': qcorePerEvent.toFixed(2),
+          ratio: `${ratio.toFixed(2)}×`,
+        });
+        await session.close();
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  console.log(
+    `CPU time per wire event, median of ${RUNS} runs (floor: fetch → TextDecoderStream → EventSourceParserStream → JSON.parse)`,
+  );
+  console.table(rows);
+  console.log(`worst ratio ${worst.toFixed(2)}× (target ≤ ${TARGET}×): ${worst <= TARGET ? 'met' : 'NOT met'}`);
+  console.log('\nBrowser bundle sizes (minified + gzip, zod excluded):');
+  const sizes = spawn(process.execPath, [new URL('../scripts/check-core-bundle.mjs', import.meta.url).pathname], {
+    stdio: 'inherit',
+  });
+  await once(sizes, 'exit');
+}
+
+await main();
