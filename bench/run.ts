@@ -75,8 +75,8 @@ function cpuMicros(): number {
 async function floor(url: string, body: string): Promise<number> {
   const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   const events = (response.body as ReadableStream<Uint8Array>)
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream());
+    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream()) as unknown as AsyncIterable<{ data: string }>;
   let count = 0;
   for await (const event of events) {
     if (event.data !== '[DONE]') JSON.parse(event.data);

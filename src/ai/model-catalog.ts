@@ -1,4 +1,280 @@
-import type { Model } from './types.js';
+/**
+ * Hand-kept model registry: prices in US dollars per million tokens.
+ *
+ * Checked 2026-11-26 against these pages (values marked `unverified` could
+ * not be confirmed on the provider's own page and come from third-party
+ * mirrors or from the provider's usual ratios):
+ *
+ * - Anthropic: "Pricing" https://platform.claude.com/docs/en/about-claude/pricing
+ *   and the per-model "Models overview" pages
+ *   https://platform.claude.com/docs/en/models/<model>/overview
+ *   (Fable 5.2, Fable 5.1, Opus 5.5, Opus 5, Opus 4.8, Opus 4.6, Opus 4.5,
+ *   Sonnet 5.5, Sonnet 5, Sonnet 4.6, Haiku 5.5, Haiku 4.5).
+ * - OpenAI: "Models" https://developers.openai.com/api/docs/models/<id>,
+ *   "Pricing" https://developers.openai.com/api/docs/pricing and
+ *   "Deprecations" https://developers.openai.com/api/docs/deprecations.
+ * - Qwen: "Models" https://www.alibabacloud.com/help/en/model-studio/models and
+ *   "Model pricing" https://www.alibabacloud.com/help/en/model-studio/model-pricing
+ *   (read through the models.dev mirror of the international price list).
+ * - Kimi: "Models" https://platform.kimi.ai/docs/models and "Pricing"
+ *   https://platform.kimi.ai/docs/pricing/chat.
+ * - DeepSeek: "Models & Pricing" https://api-docs.deepseek.com/quick_start/pricing
+ *   and "Your First API Call" https://api-docs.deepseek.com/.
+ *
+ * Models named in older plans that are gone from the APIs and so left out:
+ * o4-mini (shut down 2026-10-23); kimi-k2-0905-preview, kimi-k2-turbo-preview,
+ * kimi-k2-thinking, kimi-k2-thinking-turbo (retired 2026-05-25);
+ * deepseek-chat and deepseek-reasoner (retired 2026-07-24).
+ */
+import type { Model, ModelCost, OpenAICompletionsCompat } from './types.js';
 
-/** Placeholder: replaced by the hand-kept catalog. */
-export const MODEL_CATALOG: readonly Model[] = [];
+type Input = Model['input'];
+
+const TEXT: Input = ['text'];
+const TEXT_IMAGE: Input = ['text', 'image'];
+
+function cost(input: number, output: number, cacheRead: number, cacheWrite: number): ModelCost {
+  return { input, output, cacheRead, cacheWrite };
+}
+
+// ---------------------------------------------------------------- Anthropic
+
+/**
+ * Every current Claude model takes text and images and can think (extended or
+ * adaptive thinking). `cacheWrite` is the 5-minute cache write price.
+ */
+function anthropic(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+  return {
+    id,
+    name,
+    api: 'anthropic-messages',
+    provider: 'anthropic',
+    baseUrl: 'https://api.anthropic.com',
+    reasoning: true,
+    input: [...TEXT_IMAGE],
+    cost: price,
+    contextWindow,
+    maxTokens,
+  };
+}
+
+const ANTHROPIC: Model[] = [
+  // Input/output from the official overview; cache prices from third-party
+  // mirrors of the pricing page (unverified).
+  anthropic('claude-fable-5-2', 'Claude Fable 5.2', cost(8, 40, 0.2, 10), 1_000_000, 128_000),
+  // Cache reads on Fable 5.1 are 0.025x input.
+  anthropic('claude-fable-5-1', 'Claude Fable 5.1', cost(10, 50, 0.25, 12.5), 1_000_000, 128_000),
+  // Cache reads on Opus 5.5 are 0.05x input.
+  anthropic('claude-opus-5-5', 'Claude Opus 5.5', cost(4, 20, 0.2, 5), 1_000_000, 128_000),
+  anthropic('claude-opus-5', 'Claude Opus 5', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  anthropic('claude-opus-4-8', 'Claude Opus 4.8', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  // Limits unverified (overview page not found; same as Opus 4.6 and 4.8).
+  anthropic('claude-opus-4-7', 'Claude Opus 4.7', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  anthropic('claude-opus-4-6', 'Claude Opus 4.6', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  // Alias of claude-opus-4-5-20251101; retirement "not sooner than 2026-11-24".
+  anthropic('claude-opus-4-5', 'Claude Opus 4.5', cost(5, 25, 0.5, 6.25), 200_000, 64_000),
+  // Cache read cut from $0.20 to $0.10 on 2026-10-07 (third-party reports of
+  // the pricing page; the model overview still showed $0.20) (unverified).
+  anthropic('claude-sonnet-5-5', 'Claude Sonnet 5.5', cost(2, 10, 0.1, 2.5), 1_000_000, 128_000),
+  anthropic('claude-sonnet-5', 'Claude Sonnet 5', cost(2, 10, 0.2, 2.5), 1_000_000, 128_000),
+  // Cache prices follow the 0.1x / 1.25x rule (unverified).
+  anthropic('claude-sonnet-4-6', 'Claude Sonnet 4.6', cost(3, 15, 0.3, 3.75), 1_000_000, 128_000),
+  // Tiered by prompt length: these are the prices for prompts up to 100K
+  // tokens; longer prompts cost $0.50 / $2.50 (cache $0.05 / $0.625).
+  // Cache prices from third-party mirrors (unverified).
+  anthropic('claude-haiku-5-5', 'Claude Haiku 5.5', cost(0.1, 0.5, 0.01, 0.125), 1_000_000, 128_000),
+  // Alias of claude-haiku-4-5-20251001. Cache prices follow the 0.1x / 1.25x
+  // rule (unverified).
+  anthropic('claude-haiku-4-5', 'Claude Haiku 4.5', cost(1, 5, 0.1, 1.25), 200_000, 64_000),
+];
+
+// ---------------------------------------------------------------- OpenAI
+
+/**
+ * OpenAI over Chat Completions. Reasoning models take `reasoning_effort` and
+ * the `developer` role. `cacheRead` is the cached input price; `cacheWrite`
+ * is 0 where OpenAI does not charge for writes, and the 30-minute write price
+ * where it does (GPT-5.6 and later).
+ */
+function openai(
+  id: string,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+  reasoning: boolean,
+): Model {
+  const compat: OpenAICompletionsCompat = reasoning
+    ? { maxTokensField: 'max_completion_tokens', supportsDeveloperRole: true, thinkingFormat: 'reasoning_effort' }
+    : { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' };
+  return {
+    id,
+    name,
+    api: 'openai-completions',
+    provider: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    reasoning,
+    input: [...TEXT_IMAGE],
+    cost: price,
+    contextWindow,
+    maxTokens,
+    compat,
+  };
+}
+
+// GPT-5.6 and GPT-6.x: prompts above 272K input tokens cost 2x input and
+// cache, 1.5x output, for the whole request. The prices below are the
+// short-context ones.
+const OPENAI: Model[] = [
+  // Cached input "60% cheaper" than GPT-6 Astra's $1 per third-party reports;
+  // cache write assumed at 1.25x input (both unverified).
+  openai('gpt-6.2-astra', 'GPT-6.2 Astra', cost(8, 40, 0.4, 10), 1_050_000, 128_000, true),
+  openai('gpt-6.2-sol', 'GPT-6.2 Sol', cost(2, 10, 0.1, 2.5), 1_050_000, 128_000, true),
+  openai('gpt-6.1-terra', 'GPT-6.1 Terra', cost(1, 5, 0.05, 1.25), 1_050_000, 128_000, true),
+  // Chat Completions accepts function tools on Luna only with
+  // reasoning_effort "none"; use the Responses API for tools.
+  openai('gpt-6-luna', 'GPT-6 Luna', cost(0.1, 0.5, 0.01, 0.125), 1_050_000, 128_000, true),
+  // Promotional $4 / $0.40 / $20 ran "at least until 2026-11-21"; this is the
+  // list price it returns to (unverified which applies today).
+  openai('gpt-5.6-sol', 'GPT-5.6 Sol', cost(5, 30, 0.5, 6.25), 1_050_000, 128_000, true),
+  // Price after the 2026-07-30 cut, per third-party trackers (unverified).
+  openai('gpt-5.6-terra', 'GPT-5.6 Terra', cost(2, 12, 0.2, 2.5), 1_050_000, 128_000, true),
+  openai('gpt-5.6-luna', 'GPT-5.6 Luna', cost(0.2, 1.2, 0.02, 0.25), 1_050_000, 128_000, true),
+  // Deprecated: gpt-5, gpt-5-mini, gpt-5-nano and o3 shut down 2026-12-11.
+  openai('gpt-5', 'GPT-5', cost(1.25, 10, 0.125, 0), 400_000, 128_000, true),
+  openai('gpt-5-mini', 'GPT-5 mini', cost(0.25, 2, 0.025, 0), 400_000, 128_000, true),
+  openai('gpt-5-nano', 'GPT-5 nano', cost(0.05, 0.4, 0.005, 0), 400_000, 128_000, true),
+  openai('o3', 'o3', cost(2, 8, 0.5, 0), 200_000, 100_000, true),
+  // Deprecated: gpt-4.1 and gpt-4o shut down 2027-01-14.
+  openai('gpt-4.1', 'GPT-4.1', cost(2, 8, 0.5, 0), 1_047_576, 32_768, false),
+  openai('gpt-4o', 'GPT-4o', cost(2.5, 10, 1.25, 0), 128_000, 16_384, false),
+];
+
+// ---------------------------------------------------------------- Qwen
+
+/**
+ * Qwen on Alibaba Cloud Model Studio, international (Singapore) endpoint.
+ * Mainland China: https://dashscope.aliyuncs.com/compatible-mode/v1 (prices in
+ * CNY); US (Virginia): https://dashscope-us.aliyuncs.com/compatible-mode/v1.
+ *
+ * Prices are tiered by prompt length; these are the lowest tier. `cacheRead`
+ * is the implicit-cache hit price (20% of input); `cacheWrite` is the
+ * explicit-cache creation price (125% of input), billed only when a request
+ * marks blocks with `cache_control`.
+ */
+function qwen(
+  id: string,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+  thinking: 'hybrid' | 'always' | 'never',
+  input: Input = TEXT,
+): Model {
+  return {
+    id,
+    name,
+    api: 'openai-completions',
+    provider: 'qwen',
+    baseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+    reasoning: thinking !== 'never',
+    input: [...input],
+    cost: price,
+    contextWindow,
+    maxTokens,
+    compat: { maxTokensField: 'max_tokens', thinkingFormat: thinking === 'hybrid' ? 'enable_thinking' : 'none' },
+  };
+}
+
+const QWEN: Model[] = [
+  // Released 2026-08-03; thinks by default. List price per Vercel AI Gateway
+  // and APIYI; cache prices follow the usual 20% / 125% ratios (unverified).
+  qwen('qwen3.8-max', 'Qwen3.8 Max', cost(2, 6, 0.4, 2.5), 1_000_000, 131_072, 'always', TEXT_IMAGE),
+  // Tiers: <=32K $1.2 / $6, <=128K $2.4 / $12, <=252K $3 / $15. The stable
+  // alias is assumed to point at the hybrid-thinking 2026-01-23 snapshot
+  // (unverified).
+  qwen('qwen3-max', 'Qwen3 Max', cost(1.2, 6, 0.24, 1.5), 262_144, 65_536, 'hybrid'),
+  // Tiers: <=256K $0.4 / $1.2, <=1M $1.2 / $3.6. Output in thinking mode
+  // costs $4 (<=256K) and $12 (<=1M).
+  qwen('qwen-plus', 'Qwen Plus', cost(0.4, 1.2, 0.08, 0.5), 1_000_000, 32_768, 'hybrid'),
+  // Tiers: <=256K $0.05 / $0.4, <=1M $0.25 / $2.
+  qwen('qwen-flash', 'Qwen Flash', cost(0.05, 0.4, 0.01, 0.0625), 1_000_000, 32_768, 'hybrid'),
+  // Tiers: <=32K $1 / $5, <=128K $1.8 / $9, <=256K $3 / $15, <=1M $6 / $60.
+  qwen('qwen3-coder-plus', 'Qwen3 Coder Plus', cost(1, 5, 0.2, 1.25), 1_000_000, 65_536, 'never'),
+];
+
+// ---------------------------------------------------------------- Kimi
+
+/**
+ * Kimi (Moonshot AI) over its OpenAI-compatible endpoint. Thinking models
+ * think on every request, and follow-ups after tool calls must carry the
+ * earlier `reasoning_content`.
+ */
+function kimi(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+  return {
+    id,
+    name,
+    api: 'openai-completions',
+    provider: 'kimi',
+    baseUrl: 'https://api.moonshot.ai/v1',
+    reasoning: true,
+    input: [...TEXT_IMAGE],
+    cost: price,
+    contextWindow,
+    maxTokens,
+    compat: { maxTokensField: 'max_tokens', sendReasoningContent: true, thinkingFormat: 'none' },
+  };
+}
+
+// K3 and K3.1 also take a top-level `reasoning_effort` (low / high / max,
+// default max); qcore leaves it at the default. `maxTokens` is the
+// documented default of max_completion_tokens (K3 allows up to the context).
+const KIMI: Model[] = [
+  // Released 2026-10-24. Prices per Vercel AI Gateway and APIYI, which mirror
+  // the Kimi pricing page; cache write is the 5-minute price (unverified).
+  kimi('kimi-k3.1-pro', 'Kimi K3.1 Pro', cost(2, 10, 0.2, 2), 1_048_576, 131_072),
+  kimi('kimi-k3.1-pro-highspeed', 'Kimi K3.1 Pro Highspeed', cost(4, 20, 0.2, 4), 1_048_576, 131_072),
+  // Cache write $3 for a 5-minute TTL ($6 for 1 hour).
+  kimi('kimi-k3', 'Kimi K3', cost(3, 15, 0.3, 3), 1_048_576, 131_072),
+  // Max output of the K2.x models is not published (unverified).
+  kimi('kimi-k2.7-code', 'Kimi K2.7 Code', cost(0.95, 4, 0.19, 0), 262_144, 131_072),
+  // Thinks by default; thinking can be switched off, but not through a field
+  // qcore knows.
+  kimi('kimi-k2.6', 'Kimi K2.6', cost(0.95, 4, 0.16, 0), 262_144, 131_072),
+];
+
+// ---------------------------------------------------------------- DeepSeek
+
+/**
+ * DeepSeek V4.x. Both models think by default (switched with
+ * `thinking: { type }`, not a field qcore sets) and require earlier
+ * `reasoning_content` on follow-ups after tool calls.
+ *
+ * Prices are the peak-hour ones (01:00-04:00 and 06:00-10:00 UTC, weekdays);
+ * off-peak prices are half. No charge for cache writes.
+ */
+function deepseek(id: string, name: string, price: ModelCost, input: Input): Model {
+  return {
+    id,
+    name,
+    api: 'openai-completions',
+    provider: 'deepseek',
+    baseUrl: 'https://api.deepseek.com',
+    reasoning: true,
+    input: [...input],
+    cost: price,
+    contextWindow: 1_048_576,
+    maxTokens: 393_216,
+    compat: { maxTokensField: 'max_tokens', sendReasoningContent: true, thinkingFormat: 'none' },
+  };
+}
+
+const DEEPSEEK: Model[] = [
+  // DeepSeek-V4.1-Flash; the legacy name deepseek-v4-flash is served by it.
+  deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', cost(0.3, 1.2, 0.006, 0), TEXT_IMAGE),
+  // DeepSeek-V4-Pro-0813. The docs also say V4 Pro is being retired and its
+  // requests routed to V4.1 Flash (billed at Flash prices) until V4.1 Pro.
+  deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', cost(1.32, 3.96, 0.044, 0), TEXT),
+];
+
+export const MODEL_CATALOG: readonly Model[] = [...ANTHROPIC, ...OPENAI, ...QWEN, ...KIMI, ...DEEPSEEK];
