@@ -228,7 +228,11 @@ async function answerReply(
     case 'cut': {
       const next = events[at] ?? 'data: {"truncated": tr';
       await writeEvents(res, [...head, next.slice(0, Math.max(1, next.length >> 1))], reply, undefined, false);
-      res.destroy();
+      // Half-close without the chunked terminator, a moment after the bytes went out: a browser
+      // discards body chunks it has not yet read when the stream errors, and destroy() would
+      // drop unsent bytes too. A real connection dies after its data arrived, not with it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      res.socket?.end();
       return;
     }
     case 'stall':

@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/node/stream.ts [--live]
  */
-import { type Model, getModel, stream } from 'qcore';
+import { getModel, type Model, stream } from 'qcore';
 import { startMockServer } from 'qcore/testing';
 
 const live = process.argv.includes('--live');
@@ -43,5 +43,7 @@ for await (const event of s) {
 }
 const message = await s.result();
 if (message.stopReason === 'error') console.error(`\nerror: ${message.errorMessage}`);
-console.log(`\n\n${message.usage.totalTokens} tokens, $${message.usage.cost.total.toFixed(6)}, stop: ${message.stopReason}`);
+console.log(
+  `\n\n${message.usage.totalTokens} tokens, $${message.usage.cost.total.toFixed(6)}, stop: ${message.stopReason}`,
+);
 await mock?.close();

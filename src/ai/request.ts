@@ -74,6 +74,7 @@ export async function runProviderStream(
     const onAbort = () => controller.abort(userSignal?.reason);
     userSignal?.addEventListener('abort', onAbort, { once: true });
     const watchdog = new Watchdog(timeoutMs, () => controller.abort());
+    let responded = false;
     try {
       const response = await doFetch(request.url, {
         method: 'POST',
@@ -82,6 +83,7 @@ export async function runProviderStream(
         signal: controller.signal,
       });
       watchdog.touch();
+      responded = true;
       if (!response.ok) throw await httpError(response);
       if (!response.body) throw new ProviderError('The provider sent an empty response body', true);
       await consume(response, watchdog.touch);
@@ -108,8 +110,14 @@ export async function runProviderStream(
         asm.fail('aborted', 'Request was aborted');
         return;
       }
-      const prefix = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
-      asm.fail('error', `${describe(error)}${prefix}`);
+      const attempts = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
+      let message = describe(error);
+      if (!(error instanceof ProviderError)) {
+        message = responded
+          ? `The connection to ${model.provider} was lost mid-stream: ${message}`
+          : `Could not reach ${model.provider} at ${originOf(request.url)}: ${message}`;
+      }
+      asm.fail('error', `${message}${attempts}`);
       return;
     } finally {
       watchdog.stop();
@@ -242,6 +250,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 export function describe(error: unknown): string {

@@ -4,7 +4,7 @@
  * per content block, `message_delta` with the stop reason and usage, then
  * `message_stop`. Faults and write sizes are the server's business.
  */
-import { type MockBlock, type MockReply, type MockRequest, type WireEncoder, splitText, sseEvent } from '../script.js';
+import { type MockBlock, type MockReply, type MockRequest, splitText, sseEvent, type WireEncoder } from '../script.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -67,7 +67,9 @@ function blockEvents(block: MockBlock, index: number, size: number): string[] {
       break;
     }
     case 'redactedThinking':
-      events.push(event('content_block_start', { index, content_block: { type: 'redacted_thinking', data: block.data } }));
+      events.push(
+        event('content_block_start', { index, content_block: { type: 'redacted_thinking', data: block.data } }),
+      );
       break;
     case 'toolCall': {
       const id = block.id ?? randomId('toolu_');

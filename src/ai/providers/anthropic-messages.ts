@@ -130,7 +130,12 @@ export const streamAnthropic: StreamFunction = (model, context, options = {}) =>
   return out;
 };
 
-function buildRequest(model: Model, context: Context, options: StreamOptions, apiKey: string | undefined): ProviderRequest {
+function buildRequest(
+  model: Model,
+  context: Context,
+  options: StreamOptions,
+  apiKey: string | undefined,
+): ProviderRequest {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'text/event-stream',
@@ -147,7 +152,10 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
   const cache = model.compat?.supportsCacheControl !== false;
   const tools = context.tools ?? [];
   const toolChoice = tools.length > 0 ? toWireToolChoice(options.toolChoice) : undefined;
-  const messages = convertMessages(transformMessages(context.messages, model, (id) => normalizeToolCallId(id, 64)), model);
+  const messages = convertMessages(
+    transformMessages(context.messages, model, (id) => normalizeToolCallId(id, 64)),
+    model,
+  );
   if (cache) markLastBlock(messages);
 
   let maxTokens = options.maxTokens ?? model.maxTokens;
@@ -160,7 +168,8 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
     // Thinking counts against max_tokens, which must exceed the budget; raise it, up to the model's limit.
     const ceiling = Math.max(model.maxTokens, maxTokens);
     if (maxTokens < budget + MIN_ANSWER_TOKENS) maxTokens = Math.min(budget + MIN_ANSWER_TOKENS, ceiling);
-    if (budget + MIN_ANSWER_TOKENS > maxTokens) budget = Math.max(THINKING_BUDGETS.minimal, maxTokens - MIN_ANSWER_TOKENS);
+    if (budget + MIN_ANSWER_TOKENS > maxTokens)
+      budget = Math.max(THINKING_BUDGETS.minimal, maxTokens - MIN_ANSWER_TOKENS);
     if (budget >= maxTokens) budget = 0; // Too small a model for the smallest budget.
   }
 
@@ -171,7 +180,11 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
     body.system = [system];
   }
   if (tools.length > 0) {
-    body.tools = tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters }));
+    body.tools = tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.parameters,
+    }));
     if (toolChoice) body.tool_choice = toolChoice;
   }
   if (budget > 0) body.thinking = { type: 'enabled', budget_tokens: budget };
@@ -236,7 +249,10 @@ function convertMessages(messages: readonly Message[], model: Model): WireMessag
   return out;
 }
 
-function userBlocks(parts: readonly (TextContent | ImageContent)[], images: boolean): (WireTextBlock | WireImageBlock)[] {
+function userBlocks(
+  parts: readonly (TextContent | ImageContent)[],
+  images: boolean,
+): (WireTextBlock | WireImageBlock)[] {
   const out: (WireTextBlock | WireImageBlock)[] = [];
   for (const part of parts) {
     if (part.type === 'text') {
