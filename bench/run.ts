@@ -113,8 +113,7 @@ async function main(): Promise<void> {
         const request: MockRequest = { api: protocol.api, method: 'POST', path: protocol.path, headers: {}, body: {} };
         const events = protocol.encoder.reply(workload.reply, request);
         const wireEvents = events.length;
-        const turns = Array.from({ length: 2 * (RUNS + 2) }, () => ({ type: 'raw' as const, events }));
-        const session = await createMockSession(serverUrl, { turns });
+        const session = await createMockSession(serverUrl, { turns: [] });
         const model: Model = {
           id: 'bench',
           name: 'bench',
@@ -134,6 +133,7 @@ async function main(): Promise<void> {
         let qcoreEvents = 0;
         for (let run = 0; run < RUNS + 2; run++) {
           // Alternate, and drop the first two rounds as warm-up.
+          await session.push({ type: 'raw', events }, { type: 'raw', events });
           let start = cpuMicros();
           await floor(url, '{}');
           const f = cpuMicros() - start;

@@ -95,7 +95,7 @@ describe.each(protocols)('$name', ({ fn, model }) => {
     expect(message.stopReason).toBe('stop');
     expect(seen).toHaveLength(1);
     const [request] = await session.requests();
-    expect((request?.body as { metadata: unknown }).metadata).toEqual({ user_id: 'u1' });
+    expect((request!.body as { metadata: unknown }).metadata).toEqual({ user_id: 'u1' });
     expect(request?.headers['x-trace']).toBe('abc');
   });
 
