@@ -13,9 +13,20 @@ Usage:
 
 The interactive agent is not built yet.`;
 
+/** package.json sits one level up from dist/cli.js, two from the source file. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'qcore' && pkg.version) return pkg.version;
+    } catch {
+      // Try the next place.
+    }
+  }
+  return 'unknown';
 }
 
 const args = process.argv.slice(2);
