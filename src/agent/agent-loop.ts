@@ -1,0 +1,219 @@
+import { EventStream } from '../ai/event-stream.js';
+import { stream as defaultStream } from '../ai/stream.js';
+import type { AssistantMessage, Context, Message, Tool, ToolResultMessage } from '../ai/types.js';
+import { emptyUsage } from '../ai/usage.js';
+import { executeToolCalls } from './tool-execution.js';
+import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentStopReason } from './types.js';
+
+export const DEFAULT_MAX_TURNS = 200;
+
+export interface AgentLoopResult {
+  /** The messages this run added, in order. */
+  messages: AgentMessage[];
+  stopReason: AgentStopReason;
+  errorMessage?: string;
+  /** Messages taken from the queues but not delivered because the run stopped; they belong back in them. */
+  undeliveredSteering: AgentMessage[];
+  undeliveredFollowUps: AgentMessage[];
+}
+
+/**
+ * The agent loop as an async iterable of events, for callers who keep their
+ * own state. `result()` resolves with what the run added.
+ */
+export function agentLoop(
+  prompts: AgentMessage[],
+  history: readonly AgentMessage[],
+  config: AgentLoopConfig,
+  signal?: AbortSignal,
+): EventStream<AgentEvent, AgentLoopResult> {
+  let result: AgentLoopResult | undefined;
+  const out = new EventStream<AgentEvent, AgentLoopResult>(
+    (event) => event.type === 'agent_end',
+    () => result as AgentLoopResult,
+  );
+  let end: AgentEvent | undefined;
+  void runAgentLoop(
+    prompts,
+    history,
+    config,
+    (event) => {
+      // agent_end goes out once the result is known, so result() and the last event agree.
+      if (event.type === 'agent_end') end = event;
+      else out.push(event);
+    },
+    signal ?? new AbortController().signal,
+  ).then((loopResult) => {
+    result = loopResult;
+    out.push(end as AgentEvent);
+  });
+  return out;
+}
+
+/**
+ * Two levels: the inner loop streams a reply, runs its tool calls and
+ * repeats while tools were called or steering messages wait; the outer loop
+ * starts another round with queued follow-up messages when the inner loop
+ * would stop. Never throws: failures end the run with `agent_end`.
+ */
+export async function runAgentLoop(
+  prompts: AgentMessage[],
+  history: readonly AgentMessage[],
+  config: AgentLoopConfig,
+  emit: (event: AgentEvent) => void,
+  signal: AbortSignal,
+): Promise<AgentLoopResult> {
+  const messages: AgentMessage[] = [...history];
+  const added: AgentMessage[] = [];
+  const maxTurns = config.maxTurns ?? DEFAULT_MAX_TURNS;
+  let steering: AgentMessage[] = [];
+  let pending = prompts;
+  let pendingAreFollowUps = false;
+  let turns = 0;
+  let stopReason: AgentStopReason = 'stop';
+  let errorMessage: string | undefined;
+
+  const append = (message: AgentMessage): void => {
+    emit({ type: 'message_start', message });
+    messages.push(message);
+    added.push(message);
+    emit({ type: 'message_end', message });
+  };
+  const steeringPending = (): boolean => {
+    const more = config.getSteeringMessages?.();
+    if (more && more.length > 0) steering = steering.concat(more);
+    return steering.length > 0;
+  };
+
+  emit({ type: 'agent_start' });
+  outer: for (;;) {
+    for (;;) {
+      if (signal.aborted) {
+        // The prompt still belongs in the history; queued steering goes back to its queue.
+        if (turns === 0) for (const message of pending.splice(0)) append(message);
+        stopReason = 'aborted';
+        break outer;
+      }
+      if (turns >= maxTurns) {
+        stopReason = 'maxTurns';
+        errorMessage = `Stopped after ${maxTurns} model calls (maxTurns). Send another prompt to go on.`;
+        break outer;
+      }
+      turns++;
+      emit({ type: 'turn_start' });
+      for (const message of pending) append(message);
+      pending = [];
+
+      const assistant = await streamAssistant(messages, config, emit, signal);
+      messages.push(assistant);
+      added.push(assistant);
+
+      let toolResults: ToolResultMessage[] = [];
+      if (assistant.stopReason === 'toolUse') {
+        toolResults = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
+        for (const result of toolResults) append(result);
+      }
+      emit({ type: 'turn_end', message: assistant, toolResults });
+
+      if (assistant.stopReason === 'error' || assistant.stopReason === 'aborted') {
+        stopReason = assistant.stopReason;
+        errorMessage = assistant.errorMessage;
+        break outer;
+      }
+      if (signal.aborted) {
+        stopReason = 'aborted';
+        break outer;
+      }
+      if (steeringPending()) {
+        pending = steering;
+        pendingAreFollowUps = false;
+        steering = [];
+        continue;
+      }
+      if (toolResults.length > 0) continue;
+      break;
+    }
+    const followUps = config.getFollowUpMessages?.() ?? [];
+    if (followUps.length === 0) break;
+    pending = followUps;
+    pendingAreFollowUps = true;
+  }
+
+  const result: AgentLoopResult = {
+    messages: added,
+    stopReason,
+    undeliveredSteering: pendingAreFollowUps ? steering : [...pending, ...steering],
+    undeliveredFollowUps: pendingAreFollowUps ? pending : [],
+  };
+  if (errorMessage !== undefined) result.errorMessage = errorMessage;
+  const end: AgentEvent = { type: 'agent_end', messages: added, stopReason };
+  if (errorMessage !== undefined) end.errorMessage = errorMessage;
+  emit(end);
+  return result;
+}
+
+function defaultConvertToLlm(messages: AgentMessage[]): Message[] {
+  return messages.filter(
+    (m): m is Message =>
+      typeof m === 'object' && m !== null && (m.role === 'user' || m.role === 'assistant' || m.role === 'toolResult'),
+  );
+}
+
+/** Streams one reply, emitting message events; failures become an errored message. */
+async function streamAssistant(
+  messages: AgentMessage[],
+  config: AgentLoopConfig,
+  emit: (event: AgentEvent) => void,
+  signal: AbortSignal,
+): Promise<AssistantMessage> {
+  let started = false;
+  try {
+    const transformed = config.transformContext ? await config.transformContext(messages, signal) : messages;
+    const llmMessages = await (config.convertToLlm ?? defaultConvertToLlm)(transformed);
+    const tools: Tool[] | undefined = config.tools?.map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: t.parameters,
+    }));
+    const context: Context = { messages: llmMessages };
+    if (config.systemPrompt) context.systemPrompt = config.systemPrompt;
+    if (tools && tools.length > 0) context.tools = tools;
+    const options = { ...config.streamOptions, signal };
+    const apiKey = config.getApiKey ? await config.getApiKey(config.model.provider) : undefined;
+    if (apiKey) options.apiKey = apiKey;
+
+    const s = (config.streamFn ?? defaultStream)(config.model, context, options);
+    for await (const event of s) {
+      if (event.type === 'start') {
+        started = true;
+        emit({ type: 'message_start', message: event.partial });
+      } else if (event.type !== 'done' && event.type !== 'error') {
+        emit({ type: 'message_update', message: event.partial, assistantMessageEvent: event });
+      }
+    }
+    const message = await s.result();
+    if (!started) emit({ type: 'message_start', message });
+    emit({ type: 'message_end', message });
+    return message;
+  } catch (error) {
+    // A custom streamFn or hook that throws still ends the turn with a message.
+    const message = failedMessage(config, signal.aborted ? 'aborted' : 'error', error);
+    if (!started) emit({ type: 'message_start', message });
+    emit({ type: 'message_end', message });
+    return message;
+  }
+}
+
+function failedMessage(config: AgentLoopConfig, reason: 'error' | 'aborted', error: unknown): AssistantMessage {
+  return {
+    role: 'assistant',
+    content: [],
+    api: config.model.api,
+    provider: config.model.provider,
+    model: config.model.id,
+    usage: emptyUsage(),
+    stopReason: reason,
+    errorMessage: error instanceof Error ? error.message : String(error),
+    timestamp: Date.now(),
+  };
+}

@@ -1,0 +1,233 @@
+import type { AssistantMessage, Model, UserMessage } from '../ai/types.js';
+import { runAgentLoop } from './agent-loop.js';
+import type {
+  AgentEvent,
+  AgentInput,
+  AgentLoopConfig,
+  AgentMessage,
+  AgentOptions,
+  AgentState,
+  AgentTool,
+} from './types.js';
+
+type Listener = (event: AgentEvent) => void;
+
+/**
+ * A stateful agent: it keeps the conversation, runs one loop at a time, and
+ * tells subscribers about every step.
+ *
+ * ```ts
+ * const agent = new Agent({ model, systemPrompt, tools });
+ * const off = agent.subscribe((event) => console.log(event.type));
+ * await agent.prompt('Read the README.md file');
+ * ```
+ */
+export class Agent {
+  private readonly current: {
+    systemPrompt: string;
+    model: Model;
+    tools: readonly AgentTool[];
+    messages: AgentMessage[];
+    isStreaming: boolean;
+    streamMessage: AssistantMessage | undefined;
+    pendingToolCalls: Set<string>;
+    error: string | undefined;
+  };
+  private readonly options: AgentOptions;
+  private readonly listeners = new Set<Listener>();
+  private steeringQueue: AgentMessage[] = [];
+  private followUpQueue: AgentMessage[] = [];
+  private controller: AbortController | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(options: AgentOptions) {
+    this.options = options;
+    this.current = {
+      systemPrompt: options.systemPrompt ?? '',
+      model: options.model,
+      tools: options.tools ?? [],
+      messages: options.messages ? [...options.messages] : [],
+      isStreaming: false,
+      streamMessage: undefined,
+      pendingToolCalls: new Set(),
+      error: undefined,
+    };
+  }
+
+  /** A read-only view; change it through the setters and methods. */
+  get state(): Readonly<AgentState> {
+    return this.current;
+  }
+
+  setModel(model: Model): void {
+    this.current.model = model;
+  }
+
+  setTools(tools: readonly AgentTool[]): void {
+    this.current.tools = tools;
+  }
+
+  setSystemPrompt(systemPrompt: string): void {
+    this.current.systemPrompt = systemPrompt;
+  }
+
+  /** Listens to every event; returns the function that stops listening. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Starts a run with new input and resolves when it ends. Failures do not
+   * reject: they end the run and set `state.error`. Calling it during a run
+   * is an error; use `steer` or `followUp` then.
+   */
+  prompt(input: AgentInput | AgentMessage[]): Promise<void> {
+    const messages = Array.isArray(input) ? input.map(toMessage) : [toMessage(input)];
+    return this.start(messages, 'prompt');
+  }
+
+  /** Runs again from the current history, for example after an error or an abort. */
+  continue(): Promise<void> {
+    return this.start([], 'continue');
+  }
+
+  /** Delivers a message as soon as the running tools finish; the calls not yet started are skipped. */
+  steer(input: AgentInput): void {
+    this.steeringQueue.push(toMessage(input));
+  }
+
+  /** Delivers a message when the agent would otherwise stop. */
+  followUp(input: AgentInput): void {
+    this.followUpQueue.push(toMessage(input));
+  }
+
+  /** Aborts the run: streaming stops, running tools get the signal. Queued messages stay queued. */
+  abort(): void {
+    this.controller?.abort();
+  }
+
+  /** Resolves when no run is active. */
+  waitForIdle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Forgets the conversation, the queues and the last error; aborts a run that is active. */
+  reset(): void {
+    this.abort();
+    this.current.messages = [];
+    this.current.error = undefined;
+    this.current.streamMessage = undefined;
+    this.current.pendingToolCalls.clear();
+    this.steeringQueue = [];
+    this.followUpQueue = [];
+  }
+
+  private start(prompts: AgentMessage[], verb: 'prompt' | 'continue'): Promise<void> {
+    if (this.running) {
+      return Promise.reject(
+        new Error(
+          `Agent.${verb}() was called while a run is active: use steer() or followUp(), or await waitForIdle() first`,
+        ),
+      );
+    }
+    if (verb === 'continue') {
+      // A queued message with nothing else to go on starts the run.
+      if (this.lastIsFinishedReply()) prompts = this.steeringQueue.splice(0).concat(this.followUpQueue.splice(0));
+      if (prompts.length === 0 && (this.current.messages.length === 0 || this.lastIsFinishedReply())) {
+        return Promise.reject(
+          new Error('Agent.continue() needs a history that does not end in a finished reply, or a queued message'),
+        );
+      }
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.current.isStreaming = true;
+    this.current.error = undefined;
+    const history = this.current.messages;
+    const run = runAgentLoop(prompts, history, this.loopConfig(), (event) => this.handle(event), controller.signal)
+      .then((result) => {
+        // Nothing queued is lost to a stop: undelivered messages go back to the front.
+        this.steeringQueue = [...result.undeliveredSteering, ...this.steeringQueue];
+        this.followUpQueue = [...result.undeliveredFollowUps, ...this.followUpQueue];
+      })
+      .finally(() => {
+        this.current.isStreaming = false;
+        this.current.streamMessage = undefined;
+        this.current.pendingToolCalls.clear();
+        if (this.controller === controller) this.controller = undefined;
+        this.running = undefined;
+      });
+    this.running = run;
+    return run;
+  }
+
+  /** The history ends in a reply the model finished, so calling it again would repeat it. */
+  private lastIsFinishedReply(): boolean {
+    const last = this.current.messages.at(-1);
+    return last !== undefined && isAssistant(last) && (last.stopReason === 'stop' || last.stopReason === 'length');
+  }
+
+  private loopConfig(): AgentLoopConfig {
+    const { messages: _messages, ...options } = this.options;
+    return {
+      ...options,
+      model: this.current.model,
+      systemPrompt: this.current.systemPrompt,
+      tools: this.current.tools,
+      getSteeringMessages: () => this.steeringQueue.splice(0),
+      getFollowUpMessages: () => this.followUpQueue.splice(0),
+    };
+  }
+
+  private handle(event: AgentEvent): void {
+    const state = this.current;
+    switch (event.type) {
+      case 'message_start':
+        if (isAssistant(event.message)) state.streamMessage = event.message;
+        break;
+      case 'message_update':
+        state.streamMessage = event.message;
+        break;
+      case 'message_end':
+        state.messages.push(event.message);
+        if (isAssistant(event.message)) {
+          state.streamMessage = undefined;
+          if (event.message.stopReason === 'error') state.error = event.message.errorMessage ?? 'Unknown error';
+        }
+        break;
+      case 'tool_execution_start':
+        state.pendingToolCalls.add(event.toolCallId);
+        break;
+      case 'tool_execution_end':
+        state.pendingToolCalls.delete(event.toolCallId);
+        break;
+      case 'agent_end':
+        state.isStreaming = false;
+        if (event.stopReason === 'error' && !state.error) state.error = event.errorMessage ?? 'Unknown error';
+        break;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A broken listener must not break the run or the other listeners.
+        console.error('qcore: an Agent event listener threw', error);
+      }
+    }
+  }
+}
+
+function isAssistant(message: AgentMessage): message is AssistantMessage {
+  return typeof message === 'object' && message !== null && 'role' in message && message.role === 'assistant';
+}
+
+function toMessage(input: AgentInput): AgentMessage {
+  if (typeof input === 'string') {
+    const message: UserMessage = { role: 'user', content: input, timestamp: Date.now() };
+    return message;
+  }
+  return input;
+}

@@ -1,0 +1,237 @@
+import type { AssistantMessage, ToolCall, ToolResultMessage } from '../ai/types.js';
+import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentTool, AgentToolResult } from './types.js';
+
+export interface ToolRunContext {
+  config: AgentLoopConfig;
+  messages: readonly AgentMessage[];
+  emit: (event: AgentEvent) => void;
+  signal: AbortSignal;
+  /** True once a steering message is waiting; polled between tool calls. */
+  steeringPending: () => boolean;
+}
+
+type Prepared = { ok: true; tool: AgentTool; args: unknown } | { ok: false; error: string };
+
+const ABORTED = 'Tool execution was aborted.';
+const SKIPPED = 'Skipped: the user sent a new message before this tool call started.';
+
+/**
+ * Runs the tool calls of one assistant message and returns one result per
+ * call, in the order the model issued them, whatever happens: invalid or
+ * unparsable arguments, unknown tools, blocked calls, throwing tools,
+ * steering and abort all produce results, and every call gets exactly one
+ * `tool_execution_start` and one `tool_execution_end`.
+ */
+export async function executeToolCalls(assistant: AssistantMessage, run: ToolRunContext): Promise<ToolResultMessage[]> {
+  const calls = assistant.content.filter((part): part is ToolCall => part.type === 'toolCall');
+  const results: (ToolResultMessage | undefined)[] = new Array(calls.length);
+  const started: boolean[] = new Array(calls.length).fill(false);
+  const argsOf: unknown[] = calls.map((call) => call.arguments);
+
+  const start = (i: number): void => {
+    if (started[i]) return;
+    started[i] = true;
+    const call = calls[i] as ToolCall;
+    run.emit({ type: 'tool_execution_start', toolCallId: call.id, toolName: call.name, args: call.arguments });
+  };
+
+  const settle = (i: number, result: AgentToolResult, isError: boolean): void => {
+    if (results[i]) return;
+    start(i);
+    const call = calls[i] as ToolCall;
+    const message: ToolResultMessage = {
+      role: 'toolResult',
+      toolCallId: call.id,
+      toolName: call.name,
+      content: result.content,
+      isError,
+      timestamp: Date.now(),
+    };
+    if (result.details !== undefined) message.details = result.details;
+    results[i] = message;
+    run.emit({
+      type: 'tool_execution_end',
+      toolCallId: call.id,
+      toolName: call.name,
+      args: argsOf[i],
+      result,
+      isError,
+    });
+  };
+
+  // On abort every unfinished call ends at once, even if its tool ignores the signal.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => {
+      for (let i = 0; i < calls.length; i++) settle(i, textResult(ABORTED), true);
+      resolve();
+    };
+    if (run.signal.aborted) onAbort();
+    else run.signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+  const runOne = async (i: number): Promise<void> => {
+    if (results[i]) return;
+    const call = calls[i] as ToolCall;
+    start(i);
+    const prepared = await prepare(call, run);
+    if (results[i]) return;
+    if (!prepared.ok) return settle(i, textResult(prepared.error), true);
+    argsOf[i] = prepared.args;
+    let result: AgentToolResult;
+    let isError: boolean;
+    try {
+      result = await prepared.tool.execute(prepared.args as Record<string, unknown>, {
+        toolCallId: call.id,
+        signal: run.signal,
+        onUpdate: (partialResult) => {
+          if (results[i]) return;
+          run.emit({
+            type: 'tool_execution_update',
+            toolCallId: call.id,
+            toolName: call.name,
+            args: prepared.args,
+            partialResult,
+          });
+        },
+      });
+      isError = result.isError === true;
+    } catch (error) {
+      result = textResult(`Tool "${call.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+      isError = true;
+    }
+    if (results[i]) return;
+    if (run.config.afterToolCall) {
+      try {
+        const patch = await run.config.afterToolCall({ toolCall: call, args: prepared.args, result, isError });
+        if (patch) {
+          result = { ...result, ...patch };
+          if (patch.isError !== undefined) isError = patch.isError;
+        }
+      } catch (error) {
+        result = textResult(
+          `afterToolCall failed for "${call.name}": ${error instanceof Error ? error.message : String(error)}`,
+        );
+        isError = true;
+      }
+    }
+    settle(i, result, isError);
+  };
+
+  const skip = (i: number): void => settle(i, textResult(SKIPPED), true);
+
+  const work =
+    run.config.toolExecution === 'sequential'
+      ? (async () => {
+          for (let i = 0; i < calls.length; i++) {
+            if (run.signal.aborted) return;
+            if (i > 0 && run.steeringPending()) {
+              for (let j = i; j < calls.length; j++) skip(j);
+              return;
+            }
+            await runOne(i);
+          }
+        })()
+      : runParallel(calls, run, runOne, skip, writeKeys(calls, run.config.tools ?? []));
+
+  await Promise.race([work, aborted]);
+  if (onAbort) run.signal.removeEventListener('abort', onAbort);
+  return results as ToolResultMessage[];
+}
+
+/**
+ * Starts every call at once, except that calls writing the same path wait
+ * for the one before them; a call still waiting when a steering message
+ * arrives is skipped.
+ */
+async function runParallel(
+  calls: ToolCall[],
+  run: ToolRunContext,
+  runOne: (i: number) => Promise<void>,
+  skip: (i: number) => void,
+  keys: (readonly string[])[],
+): Promise<void> {
+  const tails = new Map<string, Promise<void>>();
+  const tasks = calls.map((_, i) => {
+    const waitFor = (keys[i] ?? []).map((key) => tails.get(key)).filter((p): p is Promise<void> => p !== undefined);
+    const task = (async () => {
+      if (waitFor.length > 0) {
+        await Promise.all(waitFor);
+        if (run.signal.aborted) return;
+        if (run.steeringPending()) return skip(i);
+      }
+      await runOne(i);
+    })();
+    for (const key of keys[i] ?? []) tails.set(key, task);
+    return task;
+  });
+  await Promise.all(tasks);
+}
+
+/** The paths each call writes, normalised so `./a.txt` and `a.txt` collide. */
+function writeKeys(calls: ToolCall[], tools: readonly AgentTool[]): (readonly string[])[] {
+  return calls.map((call) => {
+    const tool = tools.find((t) => t.name === call.name);
+    if (!tool?.writes || call.invalidArguments) return [];
+    let written: string | readonly string[] | undefined;
+    try {
+      written = tool.writes(call.arguments);
+    } catch {
+      return [];
+    }
+    if (written === undefined) return [];
+    return (typeof written === 'string' ? [written] : written).map(normalizeKey);
+  });
+}
+
+function normalizeKey(path: string): string {
+  return path
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
+}
+
+async function prepare(call: ToolCall, run: ToolRunContext): Promise<Prepared> {
+  if (call.invalidArguments) {
+    const raw = call.invalidArguments.raw;
+    const shown = raw.length > 2000 ? `${raw.slice(0, 2000)}… (${raw.length} characters)` : raw;
+    return {
+      ok: false,
+      error: `The arguments for tool "${call.name}" are not valid JSON: ${call.invalidArguments.error}. Arguments received: ${shown}`,
+    };
+  }
+  const tools = run.config.tools ?? [];
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) {
+    const names = tools.map((t) => t.name).join(', ') || 'none';
+    return { ok: false, error: `Tool "${call.name}" does not exist. Available tools: ${names}.` };
+  }
+  let args: unknown = call.arguments;
+  if (tool.validate) {
+    try {
+      const checked = await tool.validate(call.arguments);
+      if (!checked.ok) {
+        return {
+          ok: false,
+          error: `Invalid arguments for tool "${call.name}":\n${checked.error}\nArguments received: ${JSON.stringify(call.arguments)}`,
+        };
+      }
+      args = checked.value;
+    } catch (error) {
+      return { ok: false, error: `Could not validate arguments for "${call.name}": ${String(error)}` };
+    }
+  }
+  if (run.config.beforeToolCall) {
+    try {
+      const verdict = await run.config.beforeToolCall({ toolCall: call, args, tool, messages: run.messages });
+      if (verdict?.block) return { ok: false, error: `Tool call blocked: ${verdict.reason}` };
+    } catch (error) {
+      return { ok: false, error: `Tool call blocked: beforeToolCall failed: ${String(error)}` };
+    }
+  }
+  return { ok: true, tool, args };
+}
+
+function textResult(text: string): AgentToolResult {
+  return { content: [{ type: 'text', text }] };
+}

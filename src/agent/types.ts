@@ -1,0 +1,184 @@
+/**
+ * Public types of the agent runtime: tools as the agent runs them, the
+ * messages it keeps, the events it emits, and its options.
+ */
+import type {
+  AssistantMessage,
+  AssistantMessageEvent,
+  AssistantMessageStream,
+  Context,
+  ImageContent,
+  Message,
+  Model,
+  StreamOptions,
+  TextContent,
+  Tool,
+  ToolCall,
+  ToolResultMessage,
+  UserMessage,
+} from '../ai/types.js';
+
+// ---------------------------------------------------------------- tools
+
+export interface AgentToolResult<TDetails = unknown> {
+  content: (TextContent | ImageContent)[];
+  /** Structured data for UIs and logs; never sent to the model. */
+  details?: TDetails;
+  /** Reports a failure without throwing. */
+  isError?: boolean;
+}
+
+export interface ToolExecutionContext<TDetails = unknown> {
+  toolCallId: string;
+  /** Aborted when the run is aborted. */
+  signal: AbortSignal;
+  /** Streams progress; each call becomes a `tool_execution_update` event. */
+  onUpdate: (partial: AgentToolResult<TDetails>) => void;
+}
+
+export type ToolValidation<TArgs> = { ok: true; value: TArgs } | { ok: false; error: string };
+
+/**
+ * A tool the agent can run. `defineTool` builds one from a zod (or any
+ * Standard Schema) schema, with typed arguments.
+ */
+export interface AgentTool<TArgs = Record<string, unknown>, TDetails = unknown> extends Tool {
+  /** Checks raw arguments before `execute`; the error text goes to the model. */
+  validate?(args: unknown): ToolValidation<TArgs> | Promise<ToolValidation<TArgs>>;
+  execute(args: TArgs, context: ToolExecutionContext<TDetails>): Promise<AgentToolResult<TDetails>>;
+  /** Paths this call writes. Calls that write the same path never run at the same time. */
+  writes?(args: TArgs): string | readonly string[] | undefined;
+}
+
+// ---------------------------------------------------------------- messages
+
+/**
+ * Add your own message types by declaration merging; `convertToLlm` decides
+ * what the model sees of them:
+ *
+ * ```ts
+ * declare module 'qcore' {
+ *   interface CustomAgentMessages { note: { role: 'note'; text: string; timestamp: number } }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging
+export interface CustomAgentMessages {}
+
+export type AgentMessage = Message | CustomAgentMessages[keyof CustomAgentMessages];
+
+/** What `prompt`, `steer` and `followUp` take: text, or a whole message. */
+export type AgentInput = string | UserMessage | AgentMessage;
+
+// ---------------------------------------------------------------- hooks
+
+export interface BeforeToolCallContext {
+  toolCall: ToolCall;
+  /** The validated arguments. */
+  args: unknown;
+  tool: AgentTool;
+  messages: readonly AgentMessage[];
+}
+
+export type BeforeToolCallResult = { block: true; reason: string } | undefined | void;
+
+export interface AfterToolCallContext {
+  toolCall: ToolCall;
+  args: unknown;
+  result: AgentToolResult;
+  isError: boolean;
+}
+
+/** Fields to replace in the result; return nothing to keep it. */
+export type AfterToolCallResult = Partial<AgentToolResult> | undefined | void;
+
+export type StreamFn = (model: Model, context: Context, options?: StreamOptions) => AssistantMessageStream;
+
+export type AgentStopReason = 'stop' | 'aborted' | 'error' | 'maxTurns';
+
+// ---------------------------------------------------------------- events
+
+/**
+ * Events of one run, in this order:
+ * `agent_start`, then per turn `turn_start`, the turn's input messages
+ * (`message_start` + `message_end` each), the assistant message
+ * (`message_start`, `message_update`…, `message_end`), each tool call
+ * (`tool_execution_start`, `tool_execution_update`…, `tool_execution_end`,
+ * in completion order), the tool results in call order (`message_start` +
+ * `message_end` each), `turn_end`; finally `agent_end`.
+ */
+export type AgentEvent =
+  | { type: 'agent_start' }
+  | { type: 'agent_end'; messages: AgentMessage[]; stopReason: AgentStopReason; errorMessage?: string }
+  | { type: 'turn_start' }
+  | { type: 'turn_end'; message: AssistantMessage; toolResults: ToolResultMessage[] }
+  | { type: 'message_start'; message: AgentMessage }
+  | { type: 'message_update'; message: AssistantMessage; assistantMessageEvent: AssistantMessageEvent }
+  | { type: 'message_end'; message: AgentMessage }
+  | { type: 'tool_execution_start'; toolCallId: string; toolName: string; args: unknown }
+  | {
+      type: 'tool_execution_update';
+      toolCallId: string;
+      toolName: string;
+      args: unknown;
+      partialResult: AgentToolResult;
+    }
+  | {
+      type: 'tool_execution_end';
+      toolCallId: string;
+      toolName: string;
+      args: unknown;
+      result: AgentToolResult;
+      isError: boolean;
+    };
+
+export type AgentEventType = AgentEvent['type'];
+
+// ---------------------------------------------------------------- loop
+
+export interface AgentLoopConfig {
+  model: Model;
+  systemPrompt?: string;
+  tools?: readonly AgentTool[];
+  /** Default: `stream` from the LLM layer. */
+  streamFn?: StreamFn;
+  /** Options for every model call (the signal is the run's own). */
+  streamOptions?: Omit<StreamOptions, 'signal'>;
+  /** Asked before each model call, for keys that expire. */
+  getApiKey?: (provider: string) => string | undefined | Promise<string | undefined>;
+  /** Rewrites the history before each model call, for pruning or injecting context. */
+  transformContext?: (messages: AgentMessage[], signal: AbortSignal) => AgentMessage[] | Promise<AgentMessage[]>;
+  /** Turns the agent's messages into what the model sees. Default: keeps user, assistant and tool results. */
+  convertToLlm?: (messages: AgentMessage[]) => Message[] | Promise<Message[]>;
+  /** Default `parallel`. */
+  toolExecution?: 'parallel' | 'sequential';
+  beforeToolCall?: (context: BeforeToolCallContext) => BeforeToolCallResult | Promise<BeforeToolCallResult>;
+  afterToolCall?: (context: AfterToolCallContext) => AfterToolCallResult | Promise<AfterToolCallResult>;
+  /** Model calls per run before it stops with `maxTurns`. Default 200. */
+  maxTurns?: number;
+  /** Messages to deliver after the running tools finish; polled by the loop. */
+  getSteeringMessages?: () => AgentMessage[];
+  /** Messages to start another round with when the agent would stop; polled by the loop. */
+  getFollowUpMessages?: () => AgentMessage[];
+}
+
+// ---------------------------------------------------------------- agent
+
+export interface AgentOptions extends Omit<AgentLoopConfig, 'getSteeringMessages' | 'getFollowUpMessages'> {
+  /** A history to start from. */
+  messages?: AgentMessage[];
+}
+
+export interface AgentState {
+  systemPrompt: string;
+  model: Model;
+  tools: readonly AgentTool[];
+  messages: AgentMessage[];
+  isStreaming: boolean;
+  /** The assistant message being streamed, live; `undefined` between messages. */
+  streamMessage: AssistantMessage | undefined;
+  /** Ids of tool calls that are running. */
+  pendingToolCalls: ReadonlySet<string>;
+  /** The last run's error message, if it failed. */
+  error: string | undefined;
+}
