@@ -80,6 +80,7 @@ export interface BeforeToolCallContext {
   messages: readonly AgentMessage[];
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing allows the call
 export type BeforeToolCallResult = { block: true; reason: string } | undefined | void;
 
 export interface AfterToolCallContext {
@@ -90,6 +91,7 @@ export interface AfterToolCallContext {
 }
 
 /** Fields to replace in the result; return nothing to keep it. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the result
 export type AfterToolCallResult = Partial<AgentToolResult> | undefined | void;
 
 export type StreamFn = (model: Model, context: Context, options?: StreamOptions) => AssistantMessageStream;

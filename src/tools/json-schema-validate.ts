@@ -56,6 +56,9 @@ function check(schema: JsonSchema, value: unknown, path: string, errors: string[
       else if (schema.additionalProperties === false) errors.push(`${path ? `${path}.` : ''}${key}: unknown field`);
     }
   } else if (actual === 'array' && typeof schema.items === 'object' && schema.items !== null) {
-    (value as unknown[]).forEach((item, i) => check(schema.items as JsonSchema, item, `${path}[${i}]`, errors));
+    const items = schema.items as JsonSchema;
+    (value as unknown[]).forEach((item, i) => {
+      check(items, item, `${path}[${i}]`, errors);
+    });
   }
 }
