@@ -13,6 +13,7 @@ import { createMockSession } from '../testing/client.js';
 import type { MockReply, MockRequest, WireEncoder } from '../testing/script.js';
 import { anthropicEncoder } from '../testing/wire/anthropic-messages.js';
 import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
+import { benchAgent, benchIdleHeap } from './agent.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 1.3;
@@ -161,14 +162,20 @@ async function main(): Promise<void> {
         await session.close();
       }
     }
+    console.log(
+      `CPU time per wire event, median of ${RUNS} runs (floor: fetch → TextDecoderStream → EventSourceParserStream → JSON.parse)`,
+    );
+    console.table(rows);
+    console.log(`worst ratio ${worst.toFixed(2)}× (target ≤ ${TARGET}×): ${worst <= TARGET ? 'met' : 'NOT met'}`);
+
+    console.log('\nAgent loop: 1,000 tool-call turns (anthropic-messages) vs. the same 1,000 requests streamed bare');
+    console.table([await benchAgent(serverUrl)]);
+    const heap = benchIdleHeap();
+    const kb = heap.bytesPerAgent / 1024;
+    console.log(`heap held by one idle Agent: ${kb.toFixed(2)} KB (target ≤ 50 KB): ${kb <= 50 ? 'met' : 'NOT met'}`);
   } finally {
     child.kill('SIGTERM');
   }
-  console.log(
-    `CPU time per wire event, median of ${RUNS} runs (floor: fetch → TextDecoderStream → EventSourceParserStream → JSON.parse)`,
-  );
-  console.table(rows);
-  console.log(`worst ratio ${worst.toFixed(2)}× (target ≤ ${TARGET}×): ${worst <= TARGET ? 'met' : 'NOT met'}`);
   console.log('\nBrowser bundle sizes (minified + gzip, zod excluded):');
   const sizes = spawn(process.execPath, [new URL('../scripts/check-core-bundle.mjs', import.meta.url).pathname], {
     stdio: 'inherit',
