@@ -3,6 +3,7 @@
  * unchanged in browsers, Workers and Node.
  */
 
+export * from './agent/index.js';
 export { getApi, registerApi, unregisterApi } from './ai/api-registry.js';
 export type { UsageUpdate } from './ai/assembler.js';
 export { MessageAssembler } from './ai/assembler.js';
@@ -19,3 +20,4 @@ export { complete, stream } from './ai/stream.js';
 export { transformMessages } from './ai/transform-messages.js';
 export type * from './ai/types.js';
 export { calculateCost } from './ai/usage.js';
+export * from './tools/index.js';

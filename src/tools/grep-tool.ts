@@ -1,0 +1,237 @@
+/**
+ * The `grep` tool: a JavaScript regular expression over the workspace's text
+ * files. Pure JS, so it works where no `rg` exists, such as a browser.
+ */
+import { z } from 'zod';
+import type { AgentTool } from '../agent/types.js';
+import { defineTool } from './define-tool.js';
+import { decodeText, isBinary } from './file-content.js';
+import { createGlobMatcher } from './glob.js';
+import { ROOT, relativeTo, resolveWorkspacePath } from './paths.js';
+import { describeFileError } from './tool-errors.js';
+import { DEFAULT_MAX_BYTES, formatBytes, truncateHead } from './truncate.js';
+import type { Workspace, WorkspaceStat } from './types.js';
+import { DEFAULT_MAX_WALK_ENTRIES, walk } from './walk.js';
+
+export interface GrepToolOptions {
+  /** Matches returned when the call gives no limit. Default 100. */
+  defaultLimit?: number;
+  /** Characters shown of one line. Default 500. */
+  maxLineChars?: number;
+  /** UTF-8 bytes returned. Default 50 KB. */
+  maxBytes?: number;
+  /** Files larger than this are skipped. Default 1 MB. */
+  maxFileBytes?: number;
+  /** Entries walked before giving up. Default 100,000. */
+  maxEntries?: number;
+}
+
+export interface GrepToolDetails {
+  matches: number;
+  /** Files with at least one match. */
+  files: number;
+  /** Files read and searched. */
+  searched: number;
+  limitReached: boolean;
+  skippedLarge: number;
+  skippedBinary: number;
+  /** Set when the walk stopped at its entry cap or the output was cut. */
+  incomplete: boolean;
+}
+
+const parameters = z.object({
+  pattern: z.string().min(1).describe('JavaScript regular expression, or plain text when literal is true'),
+  path: z
+    .string()
+    .optional()
+    .describe('File or directory to search, relative to the workspace root. Default: the root'),
+  glob: z.string().optional().describe('Only search files matching this glob, such as "*.ts" or "src/**/*.tsx"'),
+  ignoreCase: z.boolean().optional().describe('Match case-insensitively'),
+  literal: z.boolean().optional().describe('Treat pattern as plain text, not a regular expression'),
+  context: z.number().int().min(0).max(20).optional().describe('Lines of context to show before and after each match'),
+  limit: z.number().int().min(1).optional().describe('Maximum number of matching lines. Default 100'),
+});
+
+type GrepArgs = z.infer<typeof parameters>;
+
+export function createGrepTool(
+  workspace: Workspace,
+  options: GrepToolOptions = {},
+): AgentTool<GrepArgs, GrepToolDetails> {
+  const defaultLimit = options.defaultLimit ?? 100;
+  const maxLineChars = options.maxLineChars ?? 500;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES;
+
+  return defineTool<typeof parameters, GrepToolDetails>({
+    name: 'grep',
+    description: `Search file contents with a JavaScript regular expression. Prints "path:line: text" for matches and "path-line- text" for context lines. Skips binary, gitignored and node_modules files and files over ${formatBytes(maxFileBytes)}. Up to ${defaultLimit} matches unless limit is given.`,
+    parameters,
+    async execute(args, { signal }) {
+      const regex = compilePattern(args.pattern, args.literal === true, args.ignoreCase === true);
+      const limit = args.limit ?? defaultLimit;
+      const context = args.context ?? 0;
+      const path = args.path ?? '.';
+      const start = resolveWorkspacePath(workspace.root, path);
+      let startStat: WorkspaceStat;
+      try {
+        startStat = await workspace.stat(start);
+      } catch (error) {
+        throw describeFileError(error, path, 'path');
+      }
+      const globMatches = args.glob === undefined ? undefined : createGlobMatcher(args.glob);
+
+      const out: string[] = [];
+      const details: GrepToolDetails = {
+        matches: 0,
+        files: 0,
+        searched: 0,
+        limitReached: false,
+        skippedLarge: 0,
+        skippedBinary: 0,
+        incomplete: false,
+      };
+
+      const searchFile = async (file: string, size: number | undefined): Promise<void> => {
+        if (size === undefined) {
+          try {
+            size = (await workspace.stat(file)).size;
+          } catch {
+            return;
+          }
+        }
+        if (size > maxFileBytes) {
+          details.skippedLarge++;
+          return;
+        }
+        let bytes: Uint8Array;
+        try {
+          bytes = await workspace.readFile(file);
+        } catch {
+          // Vanished or unreadable since the walk listed it (or a symlink to a directory).
+          return;
+        }
+        if (isBinary(bytes)) {
+          details.skippedBinary++;
+          return;
+        }
+        details.searched++;
+        const lines = splitLines(decodeText(bytes) ?? '');
+        const hits: number[] = [];
+        for (let i = 0; i < lines.length && details.matches < limit; i++) {
+          if (regex.test(lines[i] ?? '')) {
+            hits.push(i);
+            details.matches++;
+          }
+        }
+        if (hits.length === 0) return;
+        details.files++;
+        if (details.matches >= limit) details.limitReached = true;
+        renderFile(out, file, lines, hits, context, (line) => excerpt(line, regex, maxLineChars));
+      };
+
+      if (startStat.type === 'dir') {
+        const walked = await walk(workspace, start, {
+          signal,
+          maxEntries,
+          async visit(entry) {
+            if (entry.type === 'dir') return true;
+            if (globMatches) {
+              const fromStart = start === ROOT ? entry.path : (relativeTo(start, entry.path) ?? entry.path);
+              if (!globMatches(entry.path) && !globMatches(fromStart)) return true;
+            }
+            await searchFile(entry.path, undefined);
+            return details.matches < limit;
+          },
+        });
+        details.incomplete = walked.capped;
+      } else {
+        // A file named directly is searched even if gitignored or outside the glob.
+        await searchFile(start, startStat.size);
+      }
+
+      const notes: string[] = [];
+      const output = truncateHead(out.join('\n'), { maxLines: Number.POSITIVE_INFINITY, maxBytes });
+      if (output.truncated) {
+        details.incomplete = true;
+        notes.push(`[Output cut at ${formatBytes(maxBytes)}. Narrow the pattern, path or glob.]`);
+      }
+      if (details.limitReached) {
+        notes.push(`[Match limit of ${limit} reached; there may be more. Narrow the search or raise limit.]`);
+      }
+      if (details.incomplete && !output.truncated) {
+        notes.push(`[Stopped after ${maxEntries} entries; results may be incomplete. Search a narrower path.]`);
+      }
+      if (details.skippedLarge > 0) {
+        notes.push(`[Skipped ${details.skippedLarge} file(s) over ${formatBytes(maxFileBytes)}]`);
+      }
+      const body = details.matches === 0 ? `No matches for ${JSON.stringify(args.pattern)}` : output.text;
+      return { content: [{ type: 'text', text: [body, ...notes].join('\n\n') }], details };
+    },
+  });
+}
+
+function compilePattern(pattern: string, literal: boolean, ignoreCase: boolean): RegExp {
+  const source = literal ? pattern.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : pattern;
+  const flags = ignoreCase ? 'i' : '';
+  try {
+    // Unicode mode first so `\p{L}` and astral characters work; many plain patterns are invalid there.
+    return new RegExp(source, `${flags}u`);
+  } catch {
+    try {
+      return new RegExp(source, flags);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `Invalid regular expression ${JSON.stringify(pattern)}: ${reason}. Escape special characters, or set literal to true to search for plain text.`,
+      );
+    }
+  }
+}
+
+function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * Appends one file's matches, with context merged where ranges touch and
+ * `--` between separate groups, as grep prints them.
+ */
+function renderFile(
+  out: string[],
+  file: string,
+  lines: readonly string[],
+  hits: readonly number[],
+  context: number,
+  show: (line: string) => string,
+): void {
+  const isHit = new Set(hits);
+  let printedUpTo = -1;
+  for (const hit of hits) {
+    const from = Math.max(hit - context, printedUpTo + 1);
+    const to = Math.min(hit + context, lines.length - 1);
+    // Each file starts a new group; within a file only a gap does.
+    if (context > 0 && out.length > 0 && (printedUpTo < 0 || from > printedUpTo + 1)) out.push('--');
+    for (let i = from; i <= to; i++) {
+      const separator = isHit.has(i) ? ':' : '-';
+      out.push(`${file}${separator}${i + 1}${separator} ${show(lines[i] ?? '')}`);
+    }
+    printedUpTo = Math.max(printedUpTo, to);
+  }
+}
+
+/** A long line cut to a window that still shows the match. */
+function excerpt(line: string, regex: RegExp, maxChars: number): string {
+  if (line.length <= maxChars) return line;
+  const found = regex.exec(line);
+  const at =
+    found && found.index + found[0].length > maxChars ? Math.max(0, found.index - Math.floor(maxChars / 4)) : 0;
+  const end = Math.min(line.length, at + maxChars);
+  const before = at > 0 ? `[${at} chars]…` : '';
+  const after = end < line.length ? `…[${line.length - end} more chars]` : '';
+  return `${before}${line.slice(at, end)}${after}`;
+}

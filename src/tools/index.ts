@@ -1,0 +1,34 @@
+/**
+ * Workspaces and the coding tools that run on them.
+ */
+
+export type { BashToolDetails, BashToolOptions } from './bash-tool.js';
+export { createBashTool } from './bash-tool.js';
+export type { CodingToolName, CodingToolsOptions } from './coding-tools.js';
+export { CODING_TOOL_NAMES, createCodingTools } from './coding-tools.js';
+export type { InferArgs, StandardSchema, ToolDefinition } from './define-tool.js';
+export { defineTool } from './define-tool.js';
+export type { EditToolDetails } from './edit-tool.js';
+export { createEditTool } from './edit-tool.js';
+export type { FindToolDetails, FindToolOptions } from './find-tool.js';
+export { createFindTool } from './find-tool.js';
+export type { GrepToolDetails, GrepToolOptions } from './grep-tool.js';
+export { createGrepTool } from './grep-tool.js';
+export type { LsToolDetails, LsToolOptions } from './ls-tool.js';
+export { createLsTool } from './ls-tool.js';
+export type { MemoryWorkspaceOptions } from './memory-workspace.js';
+export { MemoryWorkspace } from './memory-workspace.js';
+export { basename, dirname, joinPath, resolveWorkspacePath } from './paths.js';
+export type { ReadToolDetails, ReadToolOptions } from './read-tool.js';
+export { createReadTool } from './read-tool.js';
+export type {
+  ExecOptions,
+  ExecResult,
+  Workspace,
+  WorkspaceEntry,
+  WorkspaceEntryType,
+  WorkspaceStat,
+} from './types.js';
+export { WorkspaceError } from './types.js';
+export type { WriteToolDetails } from './write-tool.js';
+export { createWriteTool } from './write-tool.js';
