@@ -477,6 +477,32 @@ describe('Agent', () => {
   });
 });
 
+test('tool progress becomes tool_execution_update events between start and end', async () => {
+  const progress = defineTool({
+    name: 'progress',
+    description: 'reports progress',
+    parameters: z.object({}),
+    execute: async (_args, { onUpdate }) => {
+      onUpdate(text('25%'));
+      onUpdate(text('75%'));
+      return text('done');
+    },
+  });
+  const { agent, events } = makeAgent(
+    [{ toolCalls: [{ id: 'p', name: 'progress', args: {} }] }, { text: 'ok' }],
+    [progress],
+  );
+  await agent.prompt('go');
+  const toolEvents = events.filter((e) => e.type.startsWith('tool_execution'));
+  expect(
+    toolEvents.map((e) =>
+      e.type === 'tool_execution_update'
+        ? `update:${resultText({ content: e.partialResult.content } as ToolResultMessage)}`
+        : e.type,
+    ),
+  ).toEqual(['tool_execution_start', 'update:25%', 'update:75%', 'tool_execution_end']);
+});
+
 describe('agentLoop', () => {
   test('is the same loop as an async iterable, for callers who keep their own state', async () => {
     const streamFn = scriptedStream([
