@@ -23,16 +23,7 @@ type Listener = (event: AgentEvent) => void;
  * ```
  */
 export class Agent {
-  private readonly current: {
-    systemPrompt: string;
-    model: Model;
-    tools: readonly AgentTool[];
-    messages: AgentMessage[];
-    isStreaming: boolean;
-    streamMessage: AssistantMessage | undefined;
-    pendingToolCalls: Set<string>;
-    error: string | undefined;
-  };
+  private readonly current: AgentState & { pendingToolCalls: Set<string> };
   private readonly options: AgentOptions;
   private readonly listeners = new Set<Listener>();
   private steeringQueue: AgentMessage[] = [];
