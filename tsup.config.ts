@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     node: 'adapters/node/index.ts',
+    server: 'adapters/node/server.ts',
     browser: 'adapters/browser/index.ts',
     worker: 'adapters/worker/index.ts',
     testing: 'testing/index.ts',
@@ -16,6 +17,7 @@ export default defineConfig({
     entry: {
       index: 'src/index.ts',
       node: 'adapters/node/index.ts',
+      server: 'adapters/node/server.ts',
       browser: 'adapters/browser/index.ts',
       worker: 'adapters/worker/index.ts',
       testing: 'testing/index.ts',

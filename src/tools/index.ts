@@ -21,6 +21,8 @@ export { MemoryWorkspace } from './memory-workspace.js';
 export { basename, dirname, joinPath, resolveWorkspacePath } from './paths.js';
 export type { ReadToolDetails, ReadToolOptions } from './read-tool.js';
 export { createReadTool } from './read-tool.js';
+export type { RemoteFetch, RemoteHealth, RemoteWorkspaceOptions } from './remote-workspace.js';
+export { RemoteWorkspace } from './remote-workspace.js';
 export type {
   ExecOptions,
   ExecResult,

@@ -1,0 +1,275 @@
+/**
+ * A workspace on another machine, reached over HTTP with `fetch` alone, so
+ * an agent in a browser or a Worker can work on a real checkout. The server
+ * side is `createExecApp` / `startExecServer` from `qcore/node` (`qcore serve`);
+ * the protocol is documented there.
+ */
+import { resolveWorkspacePath } from './paths.js';
+import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceEntryType, WorkspaceStat } from './types.js';
+import { WorkspaceError } from './types.js';
+
+/** What the workspace calls to send a request; the global `fetch` is one. */
+export type RemoteFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RemoteWorkspaceOptions {
+  /** Default: the global `fetch`. */
+  fetch?: RemoteFetch;
+  /**
+   * The absolute root shown to the model. Default `/remote`. Paths are
+   * resolved against it here and sent relative, so it need not match the
+   * server's; `RemoteWorkspace.connect` uses the server's own.
+   */
+  root?: string;
+  /** Offer `exec`. Default true; `connect` asks the server. */
+  exec?: boolean;
+}
+
+export interface RemoteHealth {
+  ok: boolean;
+  root: string;
+  exec: boolean;
+}
+
+type WorkspaceErrorCode = WorkspaceError['code'];
+
+const WORKSPACE_CODES: ReadonlySet<string> = new Set<WorkspaceErrorCode>([
+  'ENOENT',
+  'EEXIST',
+  'ENOTDIR',
+  'EISDIR',
+  'ENOTEMPTY',
+  'EACCES',
+  'EOUTSIDE',
+  'EINVAL',
+]);
+
+/** Server codes with no workspace equivalent, as the nearest one. */
+const NEAREST_CODE: Record<string, WorkspaceErrorCode> = { EAUTH: 'EACCES', ETOOLARGE: 'EINVAL' };
+
+/** Output kept client-side for an aborted command, whose exit event never comes. */
+const MAX_ABORTED_OUTPUT_CHARS = 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+export class RemoteWorkspace implements Workspace {
+  readonly root: string;
+  readonly url: string;
+  declare readonly exec?: (command: string, options: ExecOptions) => Promise<ExecResult>;
+  readonly #token: string;
+  readonly #fetch: RemoteFetch;
+
+  /** `url` is the server's base, such as `http://127.0.0.1:7700` (a path prefix is kept). */
+  constructor(url: string, token: string, options: RemoteWorkspaceOptions = {}) {
+    this.url = url.replace(/\/+$/, '');
+    this.root = options.root ?? '/remote';
+    this.#token = token;
+    // Wrapped: browsers throw "Illegal invocation" when fetch is called as a method of another object.
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    if (options.exec !== false) this.exec = (command, execOptions) => this.#exec(command, execOptions);
+  }
+
+  /** Asks the server for its root and whether it runs commands, then returns a workspace using both. */
+  static async connect(
+    url: string,
+    token: string,
+    options: Omit<RemoteWorkspaceOptions, 'root' | 'exec'> = {},
+  ): Promise<RemoteWorkspace> {
+    const health = await new RemoteWorkspace(url, token, options).health();
+    return new RemoteWorkspace(url, token, { ...options, root: health.root, exec: health.exec });
+  }
+
+  async health(): Promise<RemoteHealth> {
+    const response = await this.#request('/v1/health', { method: 'GET' });
+    const body = await readJsonObject(response);
+    if (typeof body.root !== 'string' || typeof body.exec !== 'boolean') {
+      throw new Error(`Remote workspace at ${this.url} sent an unexpected health answer`);
+    }
+    return { ok: body.ok === true, root: body.root, exec: body.exec };
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const response = await this.#post('/v1/fs/read', { path: this.#resolve(path) });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async writeFile(path: string, data: Uint8Array | string): Promise<void> {
+    const query = `?path=${encodeURIComponent(this.#resolve(path))}`;
+    // A copy into a plain ArrayBuffer: fetch refuses views of shared memory.
+    const body = typeof data === 'string' ? encoder.encode(data) : data.slice();
+    const response = await this.#request(`/v1/fs/write${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body,
+    });
+    await response.body?.cancel();
+  }
+
+  async readdir(path: string): Promise<WorkspaceEntry[]> {
+    const body = await readJsonObject(await this.#post('/v1/fs/readdir', { path: this.#resolve(path) }));
+    if (!Array.isArray(body.entries)) throw new Error('Remote workspace sent a directory listing without entries');
+    return body.entries.map((entry: unknown): WorkspaceEntry => {
+      const { name, type } = (entry ?? {}) as { name?: unknown; type?: unknown };
+      if (typeof name !== 'string' || !isEntryType(type)) throw new Error('Remote workspace sent a malformed entry');
+      return { name, type };
+    });
+  }
+
+  async stat(path: string): Promise<WorkspaceStat> {
+    const body = await readJsonObject(await this.#post('/v1/fs/stat', { path: this.#resolve(path) }));
+    const { type, size, mtimeMs } = body;
+    if (!isEntryType(type) || typeof size !== 'number' || typeof mtimeMs !== 'number') {
+      throw new Error('Remote workspace sent a malformed stat');
+    }
+    return { type, size, mtimeMs };
+  }
+
+  async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const response = await this.#post('/v1/fs/mkdir', {
+      path: this.#resolve(path),
+      recursive: options.recursive === true,
+    });
+    await response.body?.cancel();
+  }
+
+  async rm(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const response = await this.#post('/v1/fs/rm', {
+      path: this.#resolve(path),
+      recursive: options.recursive === true,
+    });
+    await response.body?.cancel();
+  }
+
+  /**
+   * Streams `onOutput` as the server sends it. Aborting `signal` cancels the
+   * request, and the server kills the command's process group.
+   */
+  async #exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { signal } = options;
+    let live = '';
+    let liveTruncated = false;
+    const aborted = (): ExecResult => {
+      const result: ExecResult = { exitCode: null, output: live, timedOut: false };
+      if (liveTruncated) result.truncated = true;
+      return result;
+    };
+    if (signal?.aborted) return aborted();
+
+    const request = { command, cwd: options.cwd === undefined ? undefined : this.#resolve(options.cwd) };
+    let response: Response;
+    try {
+      response = await this.#post('/v1/exec', { ...request, timeoutMs: options.timeoutMs }, signal);
+    } catch (error) {
+      if (signal?.aborted) return aborted();
+      throw error;
+    }
+    if (!response.body) throw new Error('Remote workspace sent no output stream');
+
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let pending = '';
+    const handle = (line: string): ExecResult | undefined => {
+      if (line.trim() === '') return undefined;
+      const event = parseEvent(line);
+      if (event.type === 'output' && typeof event.data === 'string') {
+        live += event.data;
+        if (live.length > MAX_ABORTED_OUTPUT_CHARS * 2) {
+          live = live.slice(-MAX_ABORTED_OUTPUT_CHARS);
+          liveTruncated = true;
+        }
+        options.onOutput?.(event.data);
+        return undefined;
+      }
+      if (event.type === 'exit') {
+        const result: ExecResult = {
+          exitCode: typeof event.exitCode === 'number' ? event.exitCode : null,
+          output: typeof event.output === 'string' ? event.output : live,
+          timedOut: event.timedOut === true,
+        };
+        if (event.truncated === true) result.truncated = true;
+        return result;
+      }
+      if (event.type === 'error') throw toWorkspaceError(event.error, 500);
+      return undefined;
+    };
+
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
+        const lines = pending.split('\n');
+        pending = done ? '' : (lines.pop() ?? '');
+        for (const line of lines) {
+          const result = handle(line);
+          if (result) return result;
+        }
+        if (done) break;
+      }
+    } catch (error) {
+      if (signal?.aborted) return aborted();
+      throw error;
+    } finally {
+      // Closing the stream on any way out, a throwing onOutput included, is what makes the server stop the command.
+      reader.cancel().catch(() => {});
+    }
+    if (signal?.aborted) return aborted();
+    throw new Error('Remote workspace closed the output stream before the command finished');
+  }
+
+  #resolve(path: string): string {
+    return resolveWorkspacePath(this.root, path);
+  }
+
+  #post(endpoint: string, body: object, signal?: AbortSignal): Promise<Response> {
+    return this.#request(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+  }
+
+  /** Sends with the token and turns an error answer into the `WorkspaceError` the server reported. */
+  async #request(endpoint: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${this.#token}`);
+    const response = await this.#fetch(`${this.url}${endpoint}`, { ...init, headers });
+    if (response.ok) return response;
+    let reported: unknown;
+    try {
+      reported = ((await response.json()) as { error?: unknown }).error;
+    } catch {
+      reported = undefined;
+    }
+    throw toWorkspaceError(reported, response.status);
+  }
+}
+
+function toWorkspaceError(reported: unknown, status: number): Error {
+  const { code, message } = (typeof reported === 'object' && reported !== null ? reported : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  const text = typeof message === 'string' ? message : `Remote workspace answered HTTP ${status}`;
+  if (typeof code === 'string') {
+    if (WORKSPACE_CODES.has(code)) return new WorkspaceError(code as WorkspaceErrorCode, text);
+    const nearest = NEAREST_CODE[code];
+    if (nearest) return new WorkspaceError(nearest, text);
+  }
+  return new Error(text);
+}
+
+async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
+  const body: unknown = await response.json();
+  if (typeof body !== 'object' || body === null) throw new Error('Remote workspace sent a non-object JSON answer');
+  return body as Record<string, unknown>;
+}
+
+function parseEvent(line: string): Record<string, unknown> {
+  const event: unknown = JSON.parse(line);
+  if (typeof event !== 'object' || event === null) throw new Error('Remote workspace sent a malformed output event');
+  return event as Record<string, unknown>;
+}
+
+function isEntryType(value: unknown): value is WorkspaceEntryType {
+  return value === 'file' || value === 'dir' || value === 'symlink';
+}
