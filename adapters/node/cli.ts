@@ -1,40 +1,65 @@
 #!/usr/bin/env node
 /**
- * The `qcore` command. The coding agent arrives with the CLI issue; this
- * entry answers `--help` and `--version` so the bin is real from day one.
+ * The `qcore` command: parses the command line, dispatches, and turns every
+ * outcome into an exit code: 0 success, 1 failure, 2 usage error, 130
+ * interrupted. Failures are one message on stderr, never a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { parseCliArgs } from './cli/args.js';
+import { CliError } from './cli/errors.js';
+import { HELP, SERVE_HELP, version } from './cli/help.js';
 
-const HELP = `qcore: a coding agent in your terminal
-
-Usage:
-  qcore --help       show this help
-  qcore --version    print the version
-
-The interactive agent is not built yet.`;
-
-/** package.json sits one level up from dist/cli.js, two from the source file. */
-function version(): string {
-  for (const relative of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'qcore' && pkg.version) return pkg.version;
-    } catch {
-      // Try the next place.
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseCliArgs(argv, process.env);
+  switch (args.kind) {
+    case 'help':
+      process.stdout.write(`${args.topic === 'serve' ? SERVE_HELP : HELP}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'serve': {
+      // Loaded on demand: serving needs hono, which the agent does not.
+      const { runServe } = await import('./cli/serve.js');
+      return runServe(args, process.stdout);
+    }
+    case 'run': {
+      const { runAgentCommand } = await import('./cli/run.js');
+      return runAgentCommand(args, {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+      });
     }
   }
-  return 'unknown';
 }
 
-const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-v')) {
-  process.stdout.write(`${version()}\n`);
-} else if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`${HELP}\n`);
-} else {
-  process.stderr.write(`qcore: unknown arguments: ${args.join(' ')}\nRun qcore --help for usage.\n`);
-  process.exitCode = 2;
+function report(error: unknown): number {
+  if (error instanceof CliError) {
+    const hint = error.exitCode === 2 ? ' (see qcore --help)' : '';
+    process.stderr.write(`qcore: ${error.message}${hint}\n`);
+    return error.exitCode;
+  }
+  // A bug of ours: say what happened; the trace only on request.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`qcore: unexpected error: ${message}\n`);
+  if (process.env.QCORE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
 }
+
+/** Exits once stdout and stderr have taken everything written, so piped output is never cut short. */
+function exit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+// A reader that goes away (`qcore -p … | head -1`) is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(exit, (error: unknown) => exit(report(error)));

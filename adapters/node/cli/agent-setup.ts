@@ -1,0 +1,51 @@
+/**
+ * The coding agent the CLI runs: a `NodeWorkspace` on the working
+ * directory, the chosen coding tools, and the system prompt built from the
+ * directory and its instruction files.
+ */
+import { Agent } from '../../../src/agent/agent.js';
+import type { AgentMessage } from '../../../src/agent/types.js';
+import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
+import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
+import { NodeWorkspace } from '../node-workspace.js';
+import { findContextFiles } from './context-files.js';
+import { buildSystemPrompt } from './system-prompt.js';
+
+export interface AgentSetupInput {
+  cwd: string;
+  qcoreHome: string;
+  model: Model;
+  thinking: ReasoningLevel;
+  tools: readonly CodingToolName[] | undefined;
+  messages: AgentMessage[];
+  getApiKey: (provider: string) => string | undefined;
+}
+
+export interface AgentSetup {
+  agent: Agent;
+  /**
+   * The options every model call gets. The agent reads this object on each
+   * run, so changing `reasoning` here changes the next run's thinking.
+   */
+  streamOptions: Omit<StreamOptions, 'signal'> & { reasoning: ReasoningLevel };
+  toolNames: string[];
+  contextFiles: string[];
+}
+
+export function createCodingAgent(input: AgentSetupInput): AgentSetup {
+  const workspace = new NodeWorkspace(input.cwd);
+  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
+  const toolNames = tools.map((tool) => tool.name);
+  const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
+  const systemPrompt = buildSystemPrompt({ cwd: input.cwd, date: new Date(), tools: toolNames, contextFiles });
+  const streamOptions: AgentSetup['streamOptions'] = { reasoning: input.thinking };
+  const agent = new Agent({
+    model: input.model,
+    systemPrompt,
+    tools,
+    messages: input.messages,
+    streamOptions,
+    getApiKey: input.getApiKey,
+  });
+  return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path) };
+}

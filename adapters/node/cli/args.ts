@@ -1,0 +1,199 @@
+/**
+ * The command line, parsed with node:util and checked. Every mistake becomes
+ * a `UsageError` (exit 2) with one line that says what to change.
+ */
+import { parseArgs } from 'node:util';
+import type { ReasoningLevel } from '../../../src/ai/types.js';
+import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
+import { UsageError } from './errors.js';
+import { closestMatch } from './suggest.js';
+
+export const THINKING_LEVELS: readonly ReasoningLevel[] = ['off', 'minimal', 'low', 'medium', 'high'];
+
+export interface RunArgs {
+  kind: 'run';
+  /** From `-p`, or the words after the flags. */
+  prompt?: string;
+  /** `-p` was given: print mode even on a terminal. */
+  print: boolean;
+  json: boolean;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  thinking?: ReasoningLevel;
+  tools?: CodingToolName[];
+  cwd?: string;
+  continue: boolean;
+  session?: string;
+  noSession: boolean;
+  hideThinking: boolean;
+  demo: boolean;
+}
+
+export interface ServeArgs {
+  kind: 'serve';
+  root?: string;
+  port?: number;
+  host?: string;
+  cors?: string;
+  token?: string;
+}
+
+export type CliArgs = { kind: 'help'; topic?: 'serve' } | { kind: 'version' } | RunArgs | ServeArgs;
+
+const RUN_OPTIONS = {
+  print: { type: 'string', short: 'p' },
+  json: { type: 'boolean' },
+  provider: { type: 'string' },
+  model: { type: 'string', short: 'm' },
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  thinking: { type: 'string' },
+  tools: { type: 'string' },
+  cwd: { type: 'string' },
+  continue: { type: 'boolean', short: 'c' },
+  session: { type: 'string' },
+  // Declared by hand: parseArgs negates booleans only from Node 22.
+  'no-session': { type: 'boolean' },
+  'hide-thinking': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const SERVE_OPTIONS = {
+  root: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  cors: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArgs {
+  if (argv[0] === 'serve') return parseServeArgs(argv.slice(1), env);
+  const { values, positionals } = parse(argv, RUN_OPTIONS);
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  if (values.print !== undefined && positionals.length > 0) {
+    throw new UsageError(`unexpected argument "${positionals[0]}": -p already gives the prompt`);
+  }
+  const prompt = values.print ?? (positionals.length > 0 ? positionals.join(' ') : undefined);
+  if (prompt !== undefined && prompt.trim() === '') throw new UsageError('the prompt is empty');
+  if (values.continue && values.session !== undefined) {
+    throw new UsageError('--continue and --session both choose a session; give one');
+  }
+  if (values['no-session'] && (values.continue || values.session !== undefined)) {
+    throw new UsageError('--no-session cannot be combined with --continue or --session');
+  }
+
+  const args: RunArgs = {
+    kind: 'run',
+    print: values.print !== undefined,
+    json: values.json === true,
+    continue: values.continue === true,
+    noSession: values['no-session'] === true,
+    hideThinking: values['hide-thinking'] === true,
+    demo: values.demo === true,
+  };
+  if (prompt !== undefined) args.prompt = prompt;
+  if (values.provider !== undefined) args.provider = nonEmpty('--provider', values.provider);
+  if (values.model !== undefined) args.model = nonEmpty('--model', values.model);
+  if (values['base-url'] !== undefined) args.baseUrl = parseUrl('--base-url', values['base-url']);
+  if (values['api-key'] !== undefined) args.apiKey = nonEmpty('--api-key', values['api-key']);
+  if (values.thinking !== undefined) args.thinking = parseThinking(values.thinking, '--thinking');
+  if (values.tools !== undefined) args.tools = parseTools(values.tools);
+  if (values.cwd !== undefined) args.cwd = nonEmpty('--cwd', values.cwd);
+  if (values.session !== undefined) args.session = nonEmpty('--session', values.session);
+  return args;
+}
+
+function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArgs {
+  const { values, positionals } = parse(argv, SERVE_OPTIONS);
+  if (values.help) return { kind: 'help', topic: 'serve' };
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
+  const token = values.token ?? (env.QCORE_TOKEN || undefined);
+  if (!token) {
+    throw new UsageError('serve needs a token: set QCORE_TOKEN (it stays out of ps), or pass --token');
+  }
+  const args: ServeArgs = { kind: 'serve', token };
+  if (values.root !== undefined) args.root = nonEmpty('--root', values.root);
+  if (values.host !== undefined) args.host = nonEmpty('--host', values.host);
+  if (values.cors !== undefined) args.cors = nonEmpty('--cors', values.cors);
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) {
+      throw new UsageError(`--port must be a number from 0 to 65535, got "${values.port}"`);
+    }
+    args.port = port;
+  }
+  return args;
+}
+
+export function parseThinking(value: string, source: string): ReasoningLevel {
+  const level = THINKING_LEVELS.find((l) => l === value);
+  if (!level) throw new UsageError(`${source} must be one of ${THINKING_LEVELS.join(', ')}, got "${value}"`);
+  return level;
+}
+
+function parseTools(value: string): CodingToolName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const tools: CodingToolName[] = [];
+  for (const name of names) {
+    const tool = CODING_TOOL_NAMES.find((t) => t === name);
+    if (!tool) {
+      const hint = closestMatch(name, CODING_TOOL_NAMES);
+      throw new UsageError(
+        `unknown tool "${name}" in --tools${hint ? ` (did you mean ${hint}?)` : ''}; choose from ${CODING_TOOL_NAMES.join(',')}`,
+      );
+    }
+    if (!tools.includes(tool)) tools.push(tool);
+  }
+  return tools;
+}
+
+function nonEmpty(flag: string, value: string): string {
+  if (value.trim() === '') throw new UsageError(`${flag} needs a value`);
+  return value;
+}
+
+function parseUrl(flag: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // Reported below.
+  }
+  throw new UsageError(`${flag} must be an http(s) URL, got "${value}"`);
+}
+
+type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS;
+
+function parse<T extends Options>(argv: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error, Object.keys(options)));
+  }
+}
+
+/** node:util's messages run over several lines and suggest `--`; one short line helps more. */
+function describeParseError(error: unknown, known: readonly string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const hint = option.startsWith('--') ? closestMatch(option.slice(2), known) : undefined;
+    return `unknown option ${option}${hint ? ` (did you mean --${hint}?)` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /--[\w-]+/.exec(message)?.[0] ?? 'an option';
+    return message.includes('argument missing') ? `${flag} needs a value` : `${flag} does not take a value`;
+  }
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,86 @@
+/**
+ * `qcore --help`, `qcore serve --help` and `qcore --version`.
+ */
+import { readFileSync } from 'node:fs';
+import { CODING_TOOL_NAMES } from '../../../src/tools/coding-tools.js';
+import { THINKING_LEVELS } from './args.js';
+import { DEFAULT_MODELS, DEFAULT_PROVIDER, DEFAULT_THINKING } from './resolve-model.js';
+
+export const HELP = `qcore: a coding agent in your terminal
+
+Usage:
+  qcore [options] [prompt]        interactive session (prompt, if given, is sent first)
+  qcore -p "prompt" [options]     print mode: print the final answer and exit
+  echo "prompt" | qcore [options] print mode, prompt from stdin
+  qcore --demo                    try it with no API key and no network
+  qcore serve --root DIR ...      serve a directory as a remote workspace (qcore serve --help)
+
+Model:
+  --provider NAME       anthropic, openai, qwen, kimi, deepseek, or one from your config
+                        (default ${DEFAULT_PROVIDER}, model ${DEFAULT_MODELS[DEFAULT_PROVIDER]})
+  -m, --model ID        model id; with no --provider, the provider that has this id
+  --base-url URL        another endpoint, such as a proxy or a local OpenAI-compatible server
+  --api-key KEY         the provider's key. Anyone who can run \`ps\` on this machine sees it:
+                        prefer the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, ...) or
+                        models.providers.<provider>.api_key in the config file
+  --thinking LEVEL      ${THINKING_LEVELS.join(', ')} (default ${DEFAULT_THINKING})
+
+Agent:
+  --tools LIST          comma-separated subset of ${CODING_TOOL_NAMES.join(',')} (default: all)
+  --cwd DIR             work in DIR instead of the current directory
+  --hide-thinking       do not show the model's thinking
+
+Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):
+  -c, --continue        resume the latest session of this directory
+  --session FILE        use FILE as the session, resuming it if it exists
+  --no-session          save nothing
+
+Output:
+  -p, --print PROMPT    print mode: only the final answer goes to stdout
+  --json                print mode, one JSON agent event per line
+  -h, --help            this help
+  -v, --version         the version
+
+Environment:
+  QCORE_HOME            where config.json, sessions/ and history live (default ~/.qcore)
+  QCORE_PROVIDER, QCORE_MODEL, QCORE_THINKING
+                        defaults that flags override and that override the config file
+  NO_COLOR              no colours
+
+Interactive: Enter sends; a line typed while the agent works is queued for it. Ctrl-C
+aborts the turn (twice quits). /help lists the commands (/model, /thinking, /clear,
+/session, /cost, /exit).
+
+Exit codes: 0 success, 1 failure (message on stderr), 2 usage error, 130 interrupted.`;
+
+export const SERVE_HELP = `qcore serve: serve a directory as a remote workspace over HTTP
+
+Usage:
+  QCORE_TOKEN=secret qcore serve --root DIR [--port N] [--host H] [--cors ORIGIN]
+
+Options:
+  --root DIR       the directory served (default: the current directory)
+  --port N         the port (default: any free port; the URL is printed)
+  --host H         the address to listen on (default 127.0.0.1). Anything else exposes a
+                   shell to the network; put a TLS proxy in front
+  --cors ORIGIN    let a web page from ORIGIN call the server
+  --token T        the bearer token clients must send. Anyone who can run \`ps\` sees it:
+                   prefer the QCORE_TOKEN environment variable
+
+The server refuses to start without a token.`;
+
+/** package.json sits one level up from dist/cli.js, three from this source file. */
+export function version(): string {
+  for (const relative of ['../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'qcore' && pkg.version) return pkg.version;
+    } catch {
+      // Try the next place.
+    }
+  }
+  return 'unknown';
+}

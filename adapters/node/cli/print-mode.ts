@@ -1,0 +1,59 @@
+/**
+ * One prompt, one answer, for scripts and pipes: stdout gets only the final
+ * answer (or, with `--json`, one agent event per line); failures go to
+ * stderr with exit code 1.
+ */
+import type { Agent } from '../../../src/agent/agent.js';
+import type { AgentEvent, AgentStopReason } from '../../../src/agent/types.js';
+import type { LiveView } from './live-view.js';
+import { assistantText, isAssistant, terminalSafe } from './render.js';
+import type { TerminalStream } from './style.js';
+
+export interface PrintModeOptions {
+  agent: Agent;
+  prompt: string;
+  json: boolean;
+  stdout: TerminalStream;
+  stderr: TerminalStream;
+  /** Progress on a terminal's stderr, when there is one to show it. */
+  progress: LiveView | undefined;
+}
+
+/** Exit code for a run stopped by Ctrl-C, as shells report SIGINT. */
+export const EXIT_INTERRUPTED = 130;
+
+export async function runPrintMode(options: PrintModeOptions): Promise<number> {
+  const { agent, stdout, stderr } = options;
+  let end: Extract<AgentEvent, { type: 'agent_end' }> | undefined;
+  const unsubscribe = agent.subscribe((event) => {
+    if (options.json) stdout.write(`${JSON.stringify(event)}\n`);
+    else options.progress?.handle(event);
+    if (event.type === 'agent_end') end = event;
+  });
+  const onSigint = () => agent.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    await agent.prompt(options.prompt);
+  } finally {
+    process.off('SIGINT', onSigint);
+    unsubscribe();
+  }
+
+  const stopReason: AgentStopReason = end?.stopReason ?? 'error';
+  if (stopReason === 'aborted') {
+    stderr.write('qcore: aborted\n');
+    return EXIT_INTERRUPTED;
+  }
+  if (stopReason !== 'stop') {
+    const reason = end?.errorMessage ?? agent.state.error ?? 'the run failed';
+    stderr.write(`qcore: ${reason}\n`);
+    return 1;
+  }
+  if (!options.json) {
+    const last = agent.state.messages.findLast(isAssistant);
+    const text = last ? assistantText(last).trim() : '';
+    // A pipe gets the answer as it is; a terminal only what is safe to show.
+    if (text) stdout.write(`${stdout.isTTY ? terminalSafe(text) : text}\n`);
+  }
+  return 0;
+}

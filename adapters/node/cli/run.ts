@@ -1,0 +1,230 @@
+/**
+ * The agent command: works out the directory, config, model, key and
+ * session, builds the agent, then hands it to print mode or to the
+ * interactive session.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AgentMessage } from '../../../src/agent/types.js';
+import { listModels } from '../../../src/ai/models.js';
+import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
+import { createCodingAgent } from './agent-setup.js';
+import { parseThinking, type RunArgs } from './args.js';
+import { loadConfig } from './config.js';
+import type { Demo } from './demo.js';
+import { CliError, UsageError } from './errors.js';
+import { version } from './help.js';
+import { homePaths } from './home.js';
+import { runInteractive } from './interactive.js';
+import { LiveView } from './live-view.js';
+import { runPrintMode } from './print-mode.js';
+import {
+  modelRequestFrom,
+  parseModelSpec,
+  registerCustomModels,
+  resolveApiKey,
+  resolveModel,
+  resolveThinking,
+} from './resolve-model.js';
+import { SessionRecorder } from './session-recorder.js';
+import { findLatestSession, loadSession } from './sessions.js';
+import { readStdin } from './stdin.js';
+import { colorEnabled, createStyle } from './style.js';
+
+export interface CliIO {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number> {
+  const { env, stdin, stdout, stderr } = io;
+  const warn = (message: string) => stderr.write(`qcore: warning: ${message}\n`);
+  const cwd = resolveCwd(args.cwd);
+  const paths = homePaths(env);
+  const { config, path: configPath } = loadConfig(paths.config);
+  registerCustomModels(config);
+
+  const interactive = !args.print && !args.json && stdin.isTTY === true && stdout.isTTY === true;
+  if (args.demo && args.prompt !== undefined) throw new UsageError('--demo runs its own prompt; leave the prompt out');
+  let prompt = args.prompt;
+  if (!interactive && prompt === undefined && !args.demo) {
+    if (stdin.isTTY) throw new UsageError('no prompt: pass -p "...", or pipe the prompt on stdin');
+    prompt = (await readStdin(stdin)).trim();
+    if (prompt === '') throw new UsageError('the prompt on stdin is empty');
+  }
+
+  const thinking = resolveThinking(args.thinking, envThinking(env), config);
+  let demo: Demo | undefined;
+  let model: Model;
+  if (args.demo) {
+    // Loaded only here: the mock server is no part of a normal run.
+    const { startDemo } = await import('./demo.js');
+    demo = await startDemo(cwd);
+    model = demo.model;
+    prompt = demo.prompt;
+  } else {
+    model = resolveModel(modelRequestFrom(args, env, config), config);
+    // Fails here, before any request, when no key can be found.
+    resolveApiKey(model.provider, args.apiKey, env, config, configPath);
+  }
+  const startProvider = model.provider;
+
+  try {
+    const recorder = new SessionRecorder({
+      sessionsDir: args.noSession || demo ? undefined : paths.sessions,
+      cwd,
+      currentModel: () => setup.agent.state.model,
+      warn,
+    });
+    const { messages, resumedFrom } = openSession(args, recorder, paths.sessions, cwd, warn);
+    const setup = createCodingAgent({
+      cwd,
+      qcoreHome: paths.home,
+      model,
+      thinking,
+      tools: args.tools ?? config.default?.tools,
+      messages,
+      getApiKey: (provider) => {
+        if (demo && setup.agent.state.model === demo.model) return demo.apiKey;
+        if (args.apiKey && provider === startProvider) return args.apiKey;
+        try {
+          return resolveApiKey(provider, undefined, env, config, configPath);
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    const { agent } = setup;
+    agent.subscribe((event) => {
+      if (event.type === 'message_end') recorder.record(event.message);
+    });
+
+    if (!interactive) {
+      if (demo) stderr.write(`${demo.banner}\n`);
+      const progress =
+        stderr.isTTY && !args.json
+          ? new LiveView(stderr, createStyle(colorEnabled(stderr, env)), {
+              showThinking: false,
+              spinner: true,
+              showText: false,
+            })
+          : undefined;
+      return await runPrintMode({ agent, prompt: prompt ?? '', json: args.json, stdout, stderr, progress });
+    }
+
+    const style = createStyle(colorEnabled(stdout, env));
+    const view = new LiveView(stdout, style, {
+      showThinking: !(args.hideThinking || config.ui?.hide_thinking === true),
+      spinner: stdout.isTTY === true,
+      showText: true,
+    });
+    const sessionNote = resumedFrom
+      ? `resumed ${messages.length} messages from ${resumedFrom}`
+      : recorder.path
+        ? `session ${recorder.path}`
+        : 'session not saved';
+    const banner = [
+      `${style.bold('qcore')} ${version()} · ${model.provider}/${model.id} · thinking ${thinking}`,
+      style.dim(`${cwd} · ${sessionNote}`),
+    ];
+    if (setup.contextFiles.length > 0) banner.push(style.dim(`instructions: ${setup.contextFiles.join(', ')}`));
+    banner.push(style.dim('Enter sends · Ctrl-C aborts · /help for commands'));
+    if (demo) banner.unshift(style.yellow(demo.banner));
+
+    const options: Parameters<typeof runInteractive>[0] = {
+      agent,
+      view,
+      style,
+      stdin,
+      stdout,
+      historyPath: paths.history,
+      banner,
+      slash: {
+        recorder,
+        switchModel: (spec) => {
+          const current = agent.state.model.provider;
+          const { provider, model: id } = parseModelSpec(spec, current);
+          const request: { provider: string; model: string; baseUrl?: string } = { provider, model: id };
+          if (args.baseUrl && provider === startProvider) request.baseUrl = args.baseUrl;
+          const next = resolveModel(request, config);
+          if (!(args.apiKey && provider === startProvider)) {
+            resolveApiKey(provider, undefined, env, config, configPath);
+          }
+          agent.setModel(next);
+          return next;
+        },
+        modelChoices: () => {
+          const current = agent.state.model.provider;
+          const custom = (config.models?.custom ?? []).filter((m) => m.provider !== current);
+          return [
+            ...listModels(current),
+            ...custom.flatMap((m) => listModels(m.provider).filter((known) => known.id === m.id)),
+          ];
+        },
+        thinking: () => setup.streamOptions.reasoning,
+        setThinking: (level: ReasoningLevel) => {
+          setup.streamOptions.reasoning = level;
+        },
+      },
+    };
+    if (prompt !== undefined) options.initialPrompt = prompt;
+    return await runInteractive(options);
+  } finally {
+    await demo?.close();
+  }
+}
+
+function resolveCwd(flag: string | undefined): string {
+  const dir = resolve(flag ?? process.cwd());
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDirectory) throw new UsageError(`--cwd ${dir} is not a directory`);
+  // Sessions match on the directory, so one directory must have one spelling.
+  return realpathSync(dir);
+}
+
+function envThinking(env: NodeJS.ProcessEnv): ReasoningLevel | undefined {
+  return env.QCORE_THINKING ? parseThinking(env.QCORE_THINKING, 'QCORE_THINKING') : undefined;
+}
+
+/** Chooses the session file, loads its messages when resuming, and points the recorder at it. */
+function openSession(
+  args: RunArgs,
+  recorder: SessionRecorder,
+  sessionsDir: string,
+  cwd: string,
+  warn: (message: string) => void,
+): { messages: AgentMessage[]; resumedFrom: string | undefined } {
+  if (!recorder.enabled) return { messages: [], resumedFrom: undefined };
+  let path: string | undefined;
+  if (args.session !== undefined) path = resolve(args.session);
+  else if (args.continue) {
+    path = findLatestSession(sessionsDir, cwd);
+    if (!path) warn(`no earlier session for ${cwd}; starting a new one`);
+  }
+  if (!path) {
+    recorder.startNew();
+    return { messages: [], resumedFrom: undefined };
+  }
+  let messages: AgentMessage[] = [];
+  let resumedFrom: string | undefined;
+  if (existsSync(path)) {
+    try {
+      const loaded = loadSession(path);
+      for (const warning of loaded.warnings) warn(warning);
+      messages = loaded.messages;
+      resumedFrom = path;
+    } catch (error) {
+      const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+      throw new CliError(`cannot read the session file ${path}: ${reason}`);
+    }
+  }
+  recorder.open(path);
+  return { messages, resumedFrom };
+}

@@ -1,0 +1,38 @@
+/**
+ * `qcore serve`: a directory served as a remote workspace until Ctrl-C or
+ * SIGTERM. The token is never printed.
+ */
+import { resolve } from 'node:path';
+import { startExecServer } from '../exec-server.js';
+import type { ServeArgs } from './args.js';
+import { CliError } from './errors.js';
+import type { TerminalStream } from './style.js';
+
+export async function runServe(args: ServeArgs, stdout: TerminalStream): Promise<number> {
+  const root = resolve(args.root ?? process.cwd());
+  const token = args.token;
+  if (!token) throw new CliError('serve needs a token', 2);
+  let server: Awaited<ReturnType<typeof startExecServer>>;
+  try {
+    const options: Parameters<typeof startExecServer>[0] = { root, token };
+    if (args.port !== undefined) options.port = args.port;
+    if (args.host !== undefined) options.host = args.host;
+    if (args.cors !== undefined) options.cors = args.cors;
+    server = await startExecServer(options);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`cannot serve ${root}: ${reason}`);
+  }
+  stdout.write(`qcore serve: ${server.url} (root ${root}); Ctrl-C stops\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,167 @@
+/**
+ * Conversations as JSONL files under `$QCORE_HOME/sessions/`: a header line,
+ * then one line per message, appended synchronously as each message
+ * completes so a crash or `kill -9` loses nothing that came before.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AgentMessage } from '../../../src/agent/types.js';
+
+export interface SessionHeader {
+  type: 'session';
+  version: 1;
+  /** The directory the session worked in; `--continue` matches on it. */
+  cwd: string;
+  createdAt: string;
+  provider: string;
+  model: string;
+}
+
+export interface LoadedSession {
+  header: SessionHeader | undefined;
+  messages: AgentMessage[];
+  /** Lines that could not be read, such as the last one of a crashed run. */
+  warnings: string[];
+}
+
+/** Sessions may quote private files, so only their owner can read them. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** Appends messages to one session file, writing its header with the first one. */
+export class SessionWriter {
+  private started: boolean;
+  private needsNewline: boolean;
+
+  /** `header` is asked for when the first line is written, so it names the model actually used. */
+  constructor(
+    readonly path: string,
+    private readonly header: () => SessionHeader,
+  ) {
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      // A new session: nothing is written until the first message.
+    }
+    this.started = size > 0;
+    // A crash can leave half a line; the next line must not be glued to it.
+    this.needsNewline = size > 0 && !endsWithNewline(path, size);
+  }
+
+  append(message: AgentMessage): void {
+    let text = '';
+    if (!this.started) {
+      mkdirSync(dirname(this.path), { recursive: true, mode: DIR_MODE });
+      text += `${JSON.stringify(this.header())}\n`;
+    }
+    if (this.needsNewline) text += '\n';
+    text += `${JSON.stringify({ type: 'message', message })}\n`;
+    appendFileSync(this.path, text, { mode: FILE_MODE });
+    this.started = true;
+    this.needsNewline = false;
+  }
+}
+
+export function newSessionPath(sessionsDir: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return join(sessionsDir, `${stamp}-${randomBytes(4).toString('hex')}.jsonl`);
+}
+
+export function loadSession(path: string): LoadedSession {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const result: LoadedSession = { header: undefined, messages: [], warnings: [] };
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `${path}:${index + 1}`;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      const last = lines.slice(index + 1).every((rest) => rest.trim() === '');
+      result.warnings.push(
+        last
+          ? `skipped an incomplete last line in ${where} (a run that was cut off)`
+          : `skipped an unreadable line ${where}`,
+      );
+      return;
+    }
+    if (isHeader(entry)) {
+      result.header ??= entry;
+    } else if (isMessageEntry(entry)) {
+      result.messages.push(entry.message);
+    } else {
+      result.warnings.push(`skipped an unknown entry at ${where}`);
+    }
+  });
+  return result;
+}
+
+/** The session last written to for `cwd`, or `undefined`. */
+export function findLatestSession(sessionsDir: string, cwd: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(sessionsDir).filter((name) => name.endsWith('.jsonl'));
+  } catch {
+    return undefined;
+  }
+  const candidates = names
+    .map((name) => {
+      const path = join(sessionsDir, name);
+      try {
+        return { path, name, mtime: statSync(path).mtimeMs };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((entry) => entry !== undefined)
+    // Newest first; names start with their creation time, which breaks ties.
+    .sort((a, b) => b.mtime - a.mtime || (a.name < b.name ? 1 : -1));
+  for (const candidate of candidates) {
+    if (readHeader(candidate.path)?.cwd === cwd) return candidate.path;
+  }
+  return undefined;
+}
+
+/** Reads only the first line, so scanning many sessions stays cheap. */
+function readHeader(path: string): SessionHeader | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(64 * 1024);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const first = buffer.subarray(0, length).toString('utf8').split('\n')[0] ?? '';
+    const entry: unknown = JSON.parse(first);
+    return isHeader(entry) ? entry : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function endsWithNewline(path: string, size: number): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1);
+    readSync(fd, buffer, 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isHeader(entry: unknown): entry is SessionHeader {
+  return isRecord(entry) && entry.type === 'session' && typeof entry.cwd === 'string';
+}
+
+function isMessageEntry(entry: unknown): entry is { type: 'message'; message: AgentMessage } {
+  if (!isRecord(entry) || entry.type !== 'message' || !isRecord(entry.message)) return false;
+  const role = entry.message.role;
+  return role === 'user' || role === 'assistant' || role === 'toolResult';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,116 @@
+/**
+ * The interactive commands: `/model`, `/thinking`, `/clear`, `/session`,
+ * `/cost`, `/help` and `/exit`.
+ */
+import type { Agent } from '../../../src/agent/agent.js';
+import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
+import { parseThinking, THINKING_LEVELS } from './args.js';
+import { CliError } from './errors.js';
+import type { LiveView } from './live-view.js';
+import { sumUsage, usageLine } from './render.js';
+import type { SessionRecorder } from './session-recorder.js';
+import type { Style } from './style.js';
+
+export interface SlashHost {
+  agent: Agent;
+  recorder: SessionRecorder;
+  view: LiveView;
+  style: Style;
+  print(text: string): void;
+  /** Resolves `provider/id` or `id` and switches to it; throws a `CliError` it cannot. */
+  switchModel(spec: string): Model;
+  /** Models worth offering for `/model`. */
+  modelChoices(): Model[];
+  thinking(): ReasoningLevel;
+  setThinking(level: ReasoningLevel): void;
+}
+
+export const SLASH_HELP = `Commands:
+  /model [provider/id]   show the model, or switch to another
+  /thinking [level]      show or hide thinking; with a level (${THINKING_LEVELS.join(', ')}), set how much
+  /clear                 start a new conversation (and a new session file)
+  /session               the session file and its message count
+  /cost                  tokens and cost of this conversation
+  /help                  this help
+  /exit                  quit (also Ctrl-D, or Ctrl-C twice)
+
+Keys:
+  Enter sends · ↑/↓ history · ←/→, Ctrl-A/Ctrl-E, Ctrl-W, Ctrl-U edit the line
+  Ctrl-C aborts the running turn; a line typed while the agent works is queued and sent to it`;
+
+/** Runs one command line; returns `exit` when the session should end. */
+export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefined {
+  const [name = '', ...rest] = line.trim().slice(1).split(/\s+/);
+  const argument = rest.join(' ');
+  const { style, print } = host;
+  switch (name) {
+    case 'exit':
+    case 'quit':
+      return 'exit';
+    case 'help':
+      print(SLASH_HELP);
+      return;
+    case 'model':
+      return modelCommand(argument, host);
+    case 'thinking':
+      return thinkingCommand(argument, host);
+    case 'clear':
+      host.agent.reset();
+      host.recorder.startNew();
+      print(style.dim(`new conversation${host.recorder.path ? ` · session ${host.recorder.path}` : ''}`));
+      return;
+    case 'session': {
+      const count = host.agent.state.messages.length;
+      const where = host.recorder.path ?? 'not saved';
+      print(`session: ${where}\nmessages: ${count}`);
+      return;
+    }
+    case 'cost': {
+      const { usage, calls } = sumUsage(host.agent.state.messages);
+      print(`${usageLine(usage)} · ${calls} model ${calls === 1 ? 'call' : 'calls'} in this conversation`);
+      return;
+    }
+    default:
+      print(style.red(`unknown command /${name}; /help lists them`));
+      return;
+  }
+}
+
+function modelCommand(argument: string, host: SlashHost): undefined {
+  const { agent, print, style } = host;
+  if (argument) {
+    try {
+      const model = host.switchModel(argument);
+      print(style.dim(`switched to ${model.provider}/${model.id}`));
+    } catch (error) {
+      print(style.red(error instanceof CliError ? error.message : String(error)));
+    }
+    return;
+  }
+  const current = agent.state.model;
+  const choices = host
+    .modelChoices()
+    .map(
+      (m) => `  ${m.provider}/${m.id}${m.provider === current.provider && m.id === current.id ? '  (current)' : ''}`,
+    );
+  print(
+    `model: ${current.provider}/${current.id} · ${current.name} · thinking ${host.thinking()}\n${choices.join('\n')}\nSwitch with /model provider/id`,
+  );
+  return;
+}
+
+function thinkingCommand(argument: string, host: SlashHost): undefined {
+  const { print, style, view } = host;
+  if (argument) {
+    try {
+      host.setThinking(parseThinking(argument, '/thinking'));
+      print(style.dim(`thinking level: ${host.thinking()}`));
+    } catch (error) {
+      print(style.red(error instanceof CliError ? error.message : String(error)));
+    }
+    return;
+  }
+  view.showThinking = !view.showThinking;
+  print(style.dim(view.showThinking ? 'thinking shown' : 'thinking hidden'));
+  return;
+}

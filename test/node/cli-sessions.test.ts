@@ -1,0 +1,148 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type MockServer, startMockServer } from '../../testing/mock-server.js';
+import type { MockScript } from '../../testing/script.js';
+import { type Project, removeTempProjects, runCli, startCli, tempProject, waitUntil } from './cli-support/run-cli.js';
+import { conversationText, textReply, toolReply } from './cli-support/wire.js';
+
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  await mock.close();
+  removeTempProjects();
+});
+
+function sessionFiles(project: Project): string[] {
+  const dir = join(project.home, 'sessions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .map((name) => join(dir, name));
+}
+
+function lines(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
+function setup(turns: MockScript['turns']) {
+  const session = mock.session({ turns });
+  const project = tempProject({ 'README.md': '# Sessions\nThe readme text.\n' }, { ANTHROPIC_API_KEY: 'k' });
+  return { session, project, flags: ['--base-url', session.baseUrl, '--thinking', 'off'] };
+}
+
+describe.concurrent('sessions', { timeout: 30_000 }, () => {
+  test('each message is one JSONL line after a header, in a private file', async () => {
+    const { project, flags } = setup([textReply('Hello!')]);
+    const result = await runCli(project, [...flags, '-p', 'Say hello']);
+    expect(result.code).toBe(0);
+    const files = sessionFiles(project);
+    expect(files).toHaveLength(1);
+    const file = files[0] as string;
+    expect(file).toMatch(/sessions\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{8}\.jsonl$/);
+    const [header, ...messages] = lines(file).map((line) => JSON.parse(line));
+    expect(header).toMatchObject({
+      type: 'session',
+      version: 1,
+      cwd: project.dir,
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-6',
+    });
+    expect(Number.isNaN(Date.parse(header.createdAt))).toBe(false);
+    expect(messages.map((entry) => [entry.type, entry.message.role])).toEqual([
+      ['message', 'user'],
+      ['message', 'assistant'],
+    ]);
+    expect(messages[1].message.content).toEqual([{ type: 'text', text: 'Hello!' }]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('--continue resumes the latest session of this directory, not of another one', async () => {
+    const { session, project, flags } = setup([
+      textReply('Nice to meet you, Ada.'),
+      textReply('Elsewhere.'),
+      textReply('Your name is Ada.'),
+    ]);
+    expect((await runCli(project, [...flags, '-p', 'My name is Ada.'])).code).toBe(0);
+    // A newer session in another directory must not be picked.
+    const other = join(project.dir, 'other');
+    mkdirSync(other);
+    expect((await runCli(project, [...flags, '-p', 'Unrelated.'], { cwd: other })).code).toBe(0);
+    const resumed = await runCli(project, [...flags, '--continue', '-p', 'What is my name?']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe('Your name is Ada.\n');
+    const third = conversationText(session.requests[2]);
+    expect(third).toContain('My name is Ada.');
+    expect(third).toContain('Nice to meet you, Ada.');
+    expect(third).not.toContain('Unrelated.');
+    // The resumed conversation went on in the same file.
+    const files = sessionFiles(project);
+    expect(files).toHaveLength(2);
+    const roles = files.map((file) => lines(file).length).sort();
+    expect(roles).toEqual([3, 5]);
+  });
+
+  test('--session uses a given file and resumes it; --no-session writes nothing', async () => {
+    const { session, project, flags } = setup([textReply('first'), textReply('second'), textReply('third')]);
+    expect((await runCli(project, [...flags, '--session', 'mine.jsonl', '-p', 'one'])).code).toBe(0);
+    expect((await runCli(project, [...flags, '--session', 'mine.jsonl', '-p', 'two'])).code).toBe(0);
+    const file = join(project.dir, 'mine.jsonl');
+    expect(lines(file)).toHaveLength(5);
+    expect(conversationText(session.requests[1])).toContain('first');
+    expect(sessionFiles(project)).toHaveLength(0);
+
+    expect((await runCli(project, [...flags, '--no-session', '-p', 'three'])).code).toBe(0);
+    expect(existsSync(join(project.home, 'sessions'))).toBe(false);
+    expect(lines(file)).toHaveLength(5);
+  });
+
+  test('a corrupt last line is skipped with a warning, and the session goes on', async () => {
+    const { session, project, flags } = setup([textReply('Remember: blue.'), textReply('It was blue.')]);
+    expect((await runCli(project, [...flags, '-p', 'The colour is blue.'])).code).toBe(0);
+    const file = sessionFiles(project)[0] as string;
+    appendFileSync(file, '{"type":"message","message":{"role":"us');
+    const resumed = await runCli(project, [...flags, '--continue', '-p', 'Which colour?']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('warning: skipped an incomplete last line');
+    expect(conversationText(session.requests[1])).toContain('The colour is blue.');
+    // New lines start on a line of their own; only the broken one fails to parse.
+    const parsed = lines(file).map((line) => {
+      try {
+        return (JSON.parse(line) as { type: string }).type;
+      } catch {
+        return 'broken';
+      }
+    });
+    expect(parsed).toEqual(['session', 'message', 'message', 'broken', 'message', 'message']);
+  });
+
+  test('kill -9 mid-turn keeps every earlier message intact, and --continue picks them up', async () => {
+    const { session, project, flags } = setup([
+      toolReply({ name: 'read', arguments: { path: 'README.md' } }),
+      { content: [{ type: 'text', text: 'The README says' }], fault: { type: 'stall', afterEvents: 3 } },
+      textReply('Recovered.'),
+    ]);
+    const running = startCli(project, [...flags, '-p', 'Read the README']);
+    await waitUntil(() => session.requests.length === 2, 'the stalled second request');
+    running.child.kill('SIGKILL');
+    const killed = await running.done;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const file = sessionFiles(project)[0] as string;
+    const entries = lines(file).map((line) => JSON.parse(line));
+    expect(entries.map((entry) => entry.message?.role ?? entry.type)).toEqual([
+      'session',
+      'user',
+      'assistant',
+      'toolResult',
+    ]);
+    expect(JSON.stringify(entries[3].message.content)).toContain('The readme text.');
+
+    const resumed = await runCli(project, [...flags, '--continue', '-p', 'Go on']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe('Recovered.\n');
+    expect(conversationText(session.requests[2])).toContain('The readme text.');
+  });
+});
