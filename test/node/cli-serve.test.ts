@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { RemoteWorkspace } from '../../src/tools/remote-workspace.js';
 import { removeTempProjects, runCli, startCli, tempProject, waitUntil } from './cli-support/run-cli.js';
 
 afterAll(removeTempProjects);
@@ -16,6 +19,18 @@ describe.concurrent('qcore serve', { timeout: 30_000 }, () => {
     expect(await health.json()).toEqual({ ok: true, root: project.dir, exec: true });
     const refused = await fetch(`${url}/v1/health`, { headers: { authorization: 'Bearer wrong-token' } });
     expect(refused.status).toBe(401);
+
+    // The core's RemoteWorkspace drives the real process: files and a shell.
+    const remote = await RemoteWorkspace.connect(url as string, token);
+    expect(new TextDecoder().decode(await remote.readFile('hello.txt'))).toBe('hi\n');
+    await remote.mkdir('out', { recursive: true });
+    await remote.writeFile('out/remote.txt', 'from afar');
+    expect(await readFile(join(project.dir, 'out/remote.txt'), 'utf8')).toBe('from afar');
+    const chunks: string[] = [];
+    const ran = await remote.exec?.('echo "$((6 * 7))"; ls out', { onOutput: (chunk) => chunks.push(chunk) });
+    expect(ran).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(ran?.output).toBe('42\nremote.txt\n');
+    expect(chunks.join('')).toBe('42\nremote.txt\n');
 
     server.child.kill('SIGTERM');
     const result = await server.done;
