@@ -2,7 +2,10 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
-/** Tests under test/ai, test/agent and test/tools run unchanged in all three runtimes. */
+/**
+ * Tests under test/ai, test/agent and test/tools run unchanged in all three runtimes;
+ * test/node, test/browser and test/workers only in their own.
+ */
 const shared = ['test/ai/**/*.test.ts', 'test/agent/**/*.test.ts', 'test/tools/**/*.test.ts'];
 
 const chromiumArgs = [
@@ -30,7 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: shared,
+          include: [...shared, 'test/browser/**/*.test.ts'],
           browser: {
             enabled: true,
             headless: true,
@@ -50,7 +53,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: shared,
+          include: [...shared, 'test/workers/**/*.test.ts'],
         },
       },
     ],
