@@ -1,6 +1,7 @@
-import type { MessageAssembler } from './assembler.js';
+import { MessageAssembler } from './assembler.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
-import type { Model, StreamOptions } from './types.js';
+import { AssistantMessageEventStream } from './event-stream.js';
+import type { Context, Model, StreamFunction, StreamOptions } from './types.js';
 
 /** A failure worth telling apart: whether a retry may help, and how long to wait. */
 export class ProviderError extends Error {
@@ -18,6 +19,11 @@ export interface ProviderRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
+  /**
+   * Signs the final request, for protocols whose signature covers the body
+   * (AWS SigV4). Returns headers to add. Runs once per attempt.
+   */
+  sign?: (request: { url: string; headers: Record<string, string>; body: string }) => Promise<Record<string, string>>;
 }
 
 /** Reads a successful response; resolves after calling `finish` or throws. */
@@ -37,7 +43,7 @@ export async function runProviderStream(
   model: Model,
   options: StreamOptions,
   asm: MessageAssembler,
-  build: (apiKey: string | undefined) => ProviderRequest,
+  build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
 ): Promise<void> {
   const apiKey = options.apiKey ?? getEnvApiKey(model.provider);
@@ -58,7 +64,7 @@ export async function runProviderStream(
 
   let request: ProviderRequest;
   try {
-    request = build(apiKey);
+    request = await build(apiKey);
   } catch (error) {
     asm.fail('error', `Could not build the request: ${describe(error)}`);
     return;
@@ -76,9 +82,12 @@ export async function runProviderStream(
     const watchdog = new Watchdog(timeoutMs, () => controller.abort());
     let responded = false;
     try {
+      const signed = request.sign
+        ? { ...headers, ...(await request.sign({ url: request.url, headers, body })) }
+        : headers;
       const response = await doFetch(request.url, {
         method: 'POST',
-        headers,
+        headers: signed,
         body,
         signal: controller.signal,
       });
@@ -124,6 +133,35 @@ export async function runProviderStream(
       userSignal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Builds a protocol's stream function from its two halves: how to make the
+ * request, and how to read the response into the assembler. Everything else
+ * (keys, retries, timeouts, abort, errors as events) is shared.
+ */
+export function defineStreamFunction<TOptions extends StreamOptions = StreamOptions>(
+  build: (
+    model: Model,
+    context: Context,
+    options: TOptions,
+    apiKey: string | undefined,
+  ) => ProviderRequest | Promise<ProviderRequest>,
+  consume: (response: Response, asm: MessageAssembler, touch: () => void) => Promise<void>,
+): StreamFunction<TOptions> {
+  return (model, context, options) => {
+    const resolved = (options ?? {}) as TOptions;
+    const out = new AssistantMessageEventStream();
+    const asm = new MessageAssembler(model, out);
+    void runProviderStream(
+      model,
+      resolved,
+      asm,
+      (apiKey) => build(model, context, resolved, apiKey),
+      (response, touch) => consume(response, asm, touch),
+    );
+    return out;
+  };
 }
 
 /**

@@ -8,9 +8,8 @@
  *   block again;
  * - redacted thinking: `{ data }`, the encrypted reasoning, sent back as is.
  */
-import { MessageAssembler } from '../assembler.js';
-import { AssistantMessageEventStream } from '../event-stream.js';
-import { ProviderError, type ProviderRequest, parseEventJson, runProviderStream } from '../request.js';
+import type { MessageAssembler } from '../assembler.js';
+import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { type EventSourceMessage, readServerSentEvents } from '../sse.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
 import type {
@@ -117,18 +116,7 @@ type WireStreamEvent =
 
 // ---------------------------------------------------------------- entry point
 
-export const streamAnthropic: StreamFunction = (model, context, options = {}) => {
-  const out = new AssistantMessageEventStream();
-  const asm = new MessageAssembler(model, out);
-  void runProviderStream(
-    model,
-    options,
-    asm,
-    (apiKey) => buildRequest(model, context, options, apiKey),
-    (response, touch) => consumeStream(response, touch, asm),
-  );
-  return out;
-};
+export const streamAnthropic: StreamFunction = defineStreamFunction(buildRequest, consumeStream);
 
 function buildRequest(
   model: Model,
@@ -300,7 +288,7 @@ interface BlockState {
   input: string | undefined;
 }
 
-async function consumeStream(response: Response, touch: () => void, asm: MessageAssembler): Promise<void> {
+async function consumeStream(response: Response, asm: MessageAssembler, touch: () => void): Promise<void> {
   const blocks: (BlockState | undefined)[] = [];
   // The stop reason comes in `message_delta`; the reply ends at `message_stop`.
   let stop: StopMapping = 'stop';

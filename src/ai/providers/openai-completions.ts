@@ -4,9 +4,8 @@
  * local Ollama / vLLM / llama.cpp. Differences between them are data in
  * `model.compat`; the stream reader tolerates every known chunk shape.
  */
-import { MessageAssembler } from '../assembler.js';
-import { AssistantMessageEventStream } from '../event-stream.js';
-import { ProviderError, type ProviderRequest, parseEventJson, runProviderStream } from '../request.js';
+import type { MessageAssembler } from '../assembler.js';
+import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { readServerSentEvents } from '../sse.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
 import type {
@@ -127,13 +126,7 @@ type WirePayload = WireChunk | WireErrorChunk;
 
 // ---------------------------------------------------------------- entry
 
-export const streamOpenAICompletions: StreamFunction = (model, context, options = {}) => {
-  const out = new AssistantMessageEventStream();
-  const asm = new MessageAssembler(model, out);
-  const build = (apiKey: string | undefined): ProviderRequest => buildRequest(model, context, options, apiKey);
-  void runProviderStream(model, options, asm, build, (response, touch) => consume(asm, response, touch));
-  return out;
-};
+export const streamOpenAICompletions: StreamFunction = defineStreamFunction(buildRequest, consume);
 
 // ---------------------------------------------------------------- request
 
@@ -329,7 +322,7 @@ const NO_BLOCK = -1;
  * often follows in a chunk of its own, so the reply ends at `[DONE]`, or at
  * the end of the body for local servers that omit it.
  */
-async function consume(asm: MessageAssembler, response: Response, touch: () => void): Promise<void> {
+async function consume(response: Response, asm: MessageAssembler, touch: () => void): Promise<void> {
   let finish: Finish | undefined;
   let openBlock = NO_BLOCK;
   let openKind: 'text' | 'thinking' | undefined;
