@@ -112,7 +112,9 @@ async function main(): Promise<void> {
     for (const protocol of protocols) {
       for (const workload of workloads) {
         const request: MockRequest = { api: protocol.api, method: 'POST', path: protocol.path, headers: {}, body: {} };
-        const events = protocol.encoder.reply(workload.reply, request);
+        const events = protocol.encoder
+          .reply(workload.reply, request)
+          .map((event) => (typeof event === 'string' ? event : { base64: Buffer.from(event).toString('base64') }));
         const wireEvents = events.length;
         const session = await createMockSession(serverUrl, { turns: [] });
         const model: Model = {

@@ -20,6 +20,7 @@ export type {
   MockTurn,
   MockTurnFunction,
   MockUsage,
+  WireChunk,
   WireEncoder,
 } from './script.js';
 export { splitText, sseEvent } from './script.js';

@@ -15,6 +15,7 @@ import type {
   MockScript,
   MockTurn,
   MockTurnFunction,
+  WireChunk,
   WireEncoder,
 } from './script.js';
 import { anthropicEncoder } from './wire/anthropic-messages.js';
@@ -55,7 +56,7 @@ interface Session {
   requests: MockRequest[];
 }
 
-const ENCODERS: Record<MockApi, WireEncoder> = {
+const ENCODERS: Partial<Record<MockApi, WireEncoder>> = {
   'anthropic-messages': anthropicEncoder,
   'openai-completions': openaiCompletionsEncoder,
 };
@@ -74,6 +75,9 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 function apiForPath(path: string): MockApi | undefined {
   if (path.endsWith('/v1/messages')) return 'anthropic-messages';
   if (path.endsWith('/chat/completions')) return 'openai-completions';
+  if (path.endsWith('/responses')) return 'openai-responses';
+  if (path.endsWith(':streamGenerateContent')) return 'google-generative-ai';
+  if (path.endsWith('/converse-stream')) return 'bedrock-converse-stream';
   return undefined;
 }
 
@@ -146,7 +150,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       return sendJson(res, 500, { error: { message: 'mock server: the script has no turn left for this request' } });
     }
     const turn = typeof next === 'function' ? await next(request) : next;
-    await answer(res, ENCODERS[api], turn, request);
+    const encoder = ENCODERS[api];
+    if (!encoder) return sendJson(res, 501, { error: { message: `mock server: ${api} is not implemented` } });
+    await answer(res, encoder, turn, request);
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -195,7 +201,12 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
 
 async function answer(res: ServerResponse, encoder: WireEncoder, turn: MockTurn, request: MockRequest): Promise<void> {
   if (turn.type === 'http') return answerHttpError(res, encoder, turn);
-  if (turn.type === 'raw') return writeEvents(res, turn.events, turn, turn.contentType);
+  if (turn.type === 'raw') {
+    const events = turn.events.map((event) =>
+      typeof event === 'string' ? event : Buffer.from(event.base64, 'base64'),
+    );
+    return writeEvents(res, events, turn, turn.contentType ?? encoder.contentType);
+  }
   return answerReply(res, encoder, turn, request);
 }
 
@@ -216,18 +227,24 @@ async function answerReply(
   request: MockRequest,
 ): Promise<void> {
   const events = encoder.reply(reply, request);
+  const contentType = encoder.contentType;
   const fault = reply.fault;
-  if (!fault) return writeEvents(res, events, reply);
+  if (!fault) return writeEvents(res, events, reply, contentType);
   const at = Math.min(fault.afterEvents ?? 0, events.length);
   const head = events.slice(0, at);
   switch (fault.type) {
     case 'overloaded':
-      return writeEvents(res, [...head, encoder.overloaded()], reply);
+      return writeEvents(res, [...head, encoder.overloaded()], reply, contentType);
     case 'malformed':
-      return writeEvents(res, [...head, 'data: {"this is": not json\n\n', ...events.slice(at)], reply);
+      return writeEvents(
+        res,
+        [...head, encoder.malformed?.() ?? 'data: {"this is": not json\n\n', ...events.slice(at)],
+        reply,
+        contentType,
+      );
     case 'cut': {
       const next = events[at] ?? 'data: {"truncated": tr';
-      await writeEvents(res, [...head, next.slice(0, Math.max(1, next.length >> 1))], reply, undefined, false);
+      await writeEvents(res, [...head, next.slice(0, Math.max(1, next.length >> 1))], reply, contentType, false);
       // Half-close without the chunked terminator, a moment after the bytes went out: a browser
       // discards body chunks it has not yet read when the stream errors, and destroy() would
       // drop unsent bytes too. A real connection dies after its data arrived, not with it.
@@ -236,7 +253,7 @@ async function answerReply(
       return;
     }
     case 'stall':
-      await writeEvents(res, head, reply, undefined, false);
+      await writeEvents(res, head, reply, contentType, false);
       // Keep the connection open until the client gives up.
       await new Promise<void>((resolve) => res.once('close', () => resolve()));
       return;
@@ -245,7 +262,7 @@ async function answerReply(
 
 async function writeEvents(
   res: ServerResponse,
-  events: string[],
+  events: WireChunk[],
   options: { writeSize?: number },
   contentType = 'text/event-stream',
   end = true,
@@ -263,10 +280,10 @@ async function writeEvents(
     const batch = 256;
     for (let i = 0; i < events.length; i += batch) {
       if (res.destroyed) return;
-      await write(res, Buffer.from(events.slice(i, i + batch).join('')));
+      await write(res, toBytes(events.slice(i, i + batch)));
     }
   } else {
-    const bytes = Buffer.from(events.join(''));
+    const bytes = toBytes(events);
     for (let i = 0; i < bytes.length; i += writeSize) {
       if (res.destroyed) return;
       await write(res, bytes.subarray(i, i + writeSize));
@@ -275,6 +292,10 @@ async function writeEvents(
     }
   }
   if (end) res.end();
+}
+
+function toBytes(chunks: WireChunk[]): Buffer {
+  return Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
 }
 
 function write(res: ServerResponse, chunk: Buffer): Promise<void> {

@@ -5,7 +5,12 @@
  */
 
 /** Wire protocols the mock server speaks. */
-export type MockApi = 'anthropic-messages' | 'openai-completions';
+export type MockApi =
+  | 'anthropic-messages'
+  | 'openai-completions'
+  | 'openai-responses'
+  | 'google-generative-ai'
+  | 'bedrock-converse-stream';
 
 export type MockBlock =
   | { type: 'text'; text: string }
@@ -76,10 +81,14 @@ export interface MockHttpError {
   headers?: Record<string, string>;
 }
 
-/** Wire events sent verbatim, such as a recorded real stream. Each ends in a blank line. */
+/**
+ * Wire events sent verbatim, such as a recorded real stream: SSE text (each
+ * event ending in a blank line), or binary frames as base64 so that a script
+ * stays JSON.
+ */
 export interface MockRawReply {
   type: 'raw';
-  events: string[];
+  events: (string | { base64: string })[];
   writeSize?: number;
   /** Default `text/event-stream`. */
   contentType?: string;
@@ -125,11 +134,18 @@ export function sseEvent(data: string, event?: string): string {
   return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }
 
-/** Encodes replies into one protocol's SSE events. */
+/** One wire event: SSE text, or a binary frame for protocols that are not SSE. */
+export type WireChunk = string | Uint8Array;
+
+/** Encodes replies into one protocol's wire events. */
 export interface WireEncoder {
-  reply(reply: MockReply, request: MockRequest): string[];
+  /** Default `text/event-stream`. */
+  contentType?: string;
+  reply(reply: MockReply, request: MockRequest): WireChunk[];
   /** The protocol's own "overloaded" error event. */
-  overloaded(): string;
+  overloaded(): WireChunk;
+  /** An event the client cannot decode. Default: an SSE event with broken JSON. */
+  malformed?(): WireChunk;
   /** The protocol's JSON error body for an HTTP error of this status. */
   errorBody(status: number, message: string): unknown;
 }
