@@ -1,23 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { chromiumArgs, chromiumPath } from './test/setup/chromium.js';
 
 /**
  * Tests under test/ai, test/agent and test/tools run unchanged in all three runtimes;
  * test/node, test/browser and test/workers only in their own.
  */
 const shared = ['test/ai/**/*.test.ts', 'test/agent/**/*.test.ts', 'test/tools/**/*.test.ts'];
-
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export default defineConfig({
   test: {
@@ -38,7 +28,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({
-              launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
             }),
             instances: [{ browser: 'chromium' }],
             screenshotFailures: false,
