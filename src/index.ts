@@ -13,6 +13,7 @@ export { getModel, listModels, registerModel } from './ai/models.js';
 export { PartialJsonParser } from './ai/partial-json.js';
 export { streamAnthropic } from './ai/providers/anthropic-messages.js';
 export { streamOpenAICompletions } from './ai/providers/openai-completions.js';
+export { streamGoogle } from './ai/providers/google-generative-ai.js';
 export type { ProviderRequest, ResponseConsumer } from './ai/request.js';
 export { ProviderError, runProviderStream } from './ai/request.js';
 export { readServerSentEvents } from './ai/sse.js';

@@ -19,6 +19,7 @@ import type {
   WireEncoder,
 } from './script.js';
 import { anthropicEncoder } from './wire/anthropic-messages.js';
+import { googleEncoder } from './wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from './wire/openai-completions.js';
 
 export interface MockServerOptions {
@@ -59,6 +60,7 @@ interface Session {
 const ENCODERS: Partial<Record<MockApi, WireEncoder>> = {
   'anthropic-messages': anthropicEncoder,
   'openai-completions': openaiCompletionsEncoder,
+  'google-generative-ai': googleEncoder,
 };
 
 const CORS_HEADERS: Record<string, string> = {

@@ -2,6 +2,7 @@ import { getApi } from './api-registry.js';
 import { MessageAssembler } from './assembler.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { streamAnthropic } from './providers/anthropic-messages.js';
+import { streamGoogle } from './providers/google-generative-ai.js';
 import { streamOpenAICompletions } from './providers/openai-completions.js';
 import type {
   AssistantMessage,
@@ -15,6 +16,7 @@ import type {
 const builtins: Record<string, StreamFunction> = {
   'anthropic-messages': streamAnthropic,
   'openai-completions': streamOpenAICompletions,
+  'google-generative-ai': streamGoogle,
 };
 
 /**
