@@ -7,11 +7,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { streamAnthropic } from '../src/ai/providers/anthropic-messages.js';
+import { streamGoogle } from '../src/ai/providers/google-generative-ai.js';
 import { streamOpenAICompletions } from '../src/ai/providers/openai-completions.js';
 import type { Context, Model, StreamFunction } from '../src/ai/types.js';
 import { createMockSession } from '../testing/client.js';
-import type { MockReply, MockRequest, WireEncoder } from '../testing/script.js';
+import type { MockApi, MockReply, MockRequest, WireEncoder } from '../testing/script.js';
 import { anthropicEncoder } from '../testing/wire/anthropic-messages.js';
+import { googleEncoder } from '../testing/wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
 import { benchAgent, benchIdleHeap } from './agent.js';
 
@@ -20,7 +22,7 @@ const TARGET = 1.3;
 
 interface Protocol {
   name: string;
-  api: 'anthropic-messages' | 'openai-completions';
+  api: MockApi;
   encoder: WireEncoder;
   streamFunction: StreamFunction;
   path: string;
@@ -43,6 +45,14 @@ const protocols: Protocol[] = [
     streamFunction: streamOpenAICompletions,
     path: '/v1/chat/completions',
     baseSuffix: '/v1',
+  },
+  {
+    name: 'google-generative-ai',
+    api: 'google-generative-ai',
+    encoder: googleEncoder,
+    streamFunction: streamGoogle,
+    path: '/v1beta/models/bench:streamGenerateContent?alt=sse',
+    baseSuffix: '/v1beta',
   },
 ];
 

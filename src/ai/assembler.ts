@@ -143,6 +143,28 @@ export class MessageAssembler {
     this.stream.push({ type: 'toolcall_delta', contentIndex: index, delta, partial: this.message });
   }
 
+  /**
+   * Sets a tool call's arguments when the protocol sends them whole and
+   * already parsed (Gemini). Nothing is re-parsed: the one `toolcall_delta`
+   * builds its raw JSON text only if a consumer reads `delta`.
+   */
+  toolCallArguments(index: number, args: Record<string, unknown>): void {
+    const block = this.blocks[index] as OpenBlock;
+    block.parser = undefined;
+    (this.message.content[index] as ToolCall).arguments = args;
+    let raw: string | undefined;
+    const event = {
+      type: 'toolcall_delta' as const,
+      contentIndex: index,
+      partial: this.message,
+      get delta(): string {
+        raw ??= JSON.stringify(args);
+        return raw;
+      },
+    };
+    this.stream.push(event);
+  }
+
   /** Merges opaque provider data into a block, such as a signature that arrives late. */
   addProviderData(index: number, data: ProviderData): void {
     const part = this.message.content[index];
@@ -171,10 +193,13 @@ export class MessageAssembler {
     } else if (part.type === 'thinking') {
       this.stream.push({ type: 'thinking_end', contentIndex: index, content: part.thinking, partial: this.message });
     } else {
-      const parsed = finishToolArguments(block.parser as PartialJsonParser, block.raw);
-      part.arguments = parsed.value;
-      if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
-      block.parser = undefined;
+      // Without a parser the arguments arrived whole and parsed (toolCallArguments).
+      if (block.parser) {
+        const parsed = finishToolArguments(block.parser, block.raw);
+        part.arguments = parsed.value;
+        if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
+        block.parser = undefined;
+      }
       this.stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
     }
   }

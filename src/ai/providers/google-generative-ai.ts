@@ -430,7 +430,13 @@ function onFunctionCall(
     if (signature) data.thoughtSignature = signature;
   }
   const index = asm.startToolCall(id, typeof call.name === 'string' ? call.name : '', data);
-  asm.toolCallDelta(index, call.args === undefined ? '{}' : JSON.stringify(call.args));
+  const args = call.args ?? {};
+  if (typeof args === 'object' && args !== null && !Array.isArray(args)) {
+    asm.toolCallArguments(index, args as Record<string, unknown>);
+  } else {
+    // Not an object: let the JSON path record it as invalid arguments.
+    asm.toolCallDelta(index, JSON.stringify(args));
+  }
   asm.endBlock(index);
 }
 
