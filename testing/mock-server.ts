@@ -19,8 +19,10 @@ import type {
   WireEncoder,
 } from './script.js';
 import { anthropicEncoder } from './wire/anthropic-messages.js';
+import { bedrockEncoder } from './wire/bedrock-converse-stream.js';
 import { googleEncoder } from './wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from './wire/openai-completions.js';
+import { openaiResponsesEncoder } from './wire/openai-responses.js';
 
 export interface MockServerOptions {
   /** The default session's script, answered at the server's root URL. */
@@ -57,10 +59,12 @@ interface Session {
   requests: MockRequest[];
 }
 
-const ENCODERS: Partial<Record<MockApi, WireEncoder>> = {
+const ENCODERS: Record<MockApi, WireEncoder> = {
   'anthropic-messages': anthropicEncoder,
   'openai-completions': openaiCompletionsEncoder,
   'google-generative-ai': googleEncoder,
+  'openai-responses': openaiResponsesEncoder,
+  'bedrock-converse-stream': bedrockEncoder,
 };
 
 const CORS_HEADERS: Record<string, string> = {
@@ -152,9 +156,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       return sendJson(res, 500, { error: { message: 'mock server: the script has no turn left for this request' } });
     }
     const turn = typeof next === 'function' ? await next(request) : next;
-    const encoder = ENCODERS[api];
-    if (!encoder) return sendJson(res, 501, { error: { message: `mock server: ${api} is not implemented` } });
-    await answer(res, encoder, turn, request);
+    await answer(res, ENCODERS[api], turn, request);
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

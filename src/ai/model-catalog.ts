@@ -26,6 +26,7 @@
  * kimi-k2-thinking, kimi-k2-thinking-turbo (retired 2026-05-25);
  * deepseek-chat and deepseek-reasoner (retired 2026-07-24).
  */
+import { GOOGLE_MODELS } from './model-catalog-google.js';
 import type { Model, ModelCost, OpenAICompletionsCompat } from './types.js';
 
 type Input = Model['input'];
@@ -91,29 +92,45 @@ const ANTHROPIC: Model[] = [
 // ---------------------------------------------------------------- OpenAI
 
 /**
- * OpenAI over Chat Completions. Reasoning models take `reasoning_effort` and
- * the `developer` role. `cacheRead` is the cached input price; `cacheWrite`
- * is 0 where OpenAI does not charge for writes, and the 30-minute write price
- * where it does (GPT-5.6 and later).
+ * OpenAI's reasoning models (GPT-5.x, GPT-6.x, o-series) over the Responses
+ * API, which OpenAI recommends for them: their reasoning carries over to the
+ * next turn (encrypted, as `store` is off) instead of being thrown away. For
+ * Chat Completions instead, derive a model with `api: 'openai-completions'`
+ * and the compat `{ maxTokensField: 'max_completion_tokens',
+ * supportsDeveloperRole: true, thinkingFormat: 'reasoning_effort' }`.
+ * `cacheRead` is the cached input price; `cacheWrite` is 0 where OpenAI does
+ * not charge for writes, and the 30-minute write price where it does
+ * (GPT-5.6 and later).
  */
-function openai(
-  id: string,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-  reasoning: boolean,
-): Model {
-  const compat: OpenAICompletionsCompat = reasoning
-    ? { maxTokensField: 'max_completion_tokens', supportsDeveloperRole: true, thinkingFormat: 'reasoning_effort' }
-    : { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' };
+function openai(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+  return {
+    id,
+    name,
+    api: 'openai-responses',
+    provider: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    reasoning: true,
+    input: [...TEXT_IMAGE],
+    cost: price,
+    contextWindow,
+    maxTokens,
+  };
+}
+
+/**
+ * OpenAI's models that do not reason stay on Chat Completions: the Responses
+ * API adds nothing for them (no reasoning to carry over), and they keep
+ * OpenAI itself on the path every compatible server shares.
+ */
+function openaiChat(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+  const compat: OpenAICompletionsCompat = { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' };
   return {
     id,
     name,
     api: 'openai-completions',
     provider: 'openai',
     baseUrl: 'https://api.openai.com/v1',
-    reasoning,
+    reasoning: false,
     input: [...TEXT_IMAGE],
     cost: price,
     contextWindow,
@@ -128,26 +145,26 @@ function openai(
 const OPENAI: Model[] = [
   // Cached input "60% cheaper" than GPT-6 Astra's $1 per third-party reports;
   // cache write assumed at 1.25x input (both unverified).
-  openai('gpt-6.2-astra', 'GPT-6.2 Astra', cost(8, 40, 0.4, 10), 1_050_000, 128_000, true),
-  openai('gpt-6.2-sol', 'GPT-6.2 Sol', cost(2, 10, 0.1, 2.5), 1_050_000, 128_000, true),
-  openai('gpt-6.1-terra', 'GPT-6.1 Terra', cost(1, 5, 0.05, 1.25), 1_050_000, 128_000, true),
+  openai('gpt-6.2-astra', 'GPT-6.2 Astra', cost(8, 40, 0.4, 10), 1_050_000, 128_000),
+  openai('gpt-6.2-sol', 'GPT-6.2 Sol', cost(2, 10, 0.1, 2.5), 1_050_000, 128_000),
+  openai('gpt-6.1-terra', 'GPT-6.1 Terra', cost(1, 5, 0.05, 1.25), 1_050_000, 128_000),
   // Chat Completions accepts function tools on Luna only with
-  // reasoning_effort "none"; use the Responses API for tools.
-  openai('gpt-6-luna', 'GPT-6 Luna', cost(0.1, 0.5, 0.01, 0.125), 1_050_000, 128_000, true),
+  // reasoning_effort "none"; the Responses API is the one for tools.
+  openai('gpt-6-luna', 'GPT-6 Luna', cost(0.1, 0.5, 0.01, 0.125), 1_050_000, 128_000),
   // Promotional $4 / $0.40 / $20 ran "at least until 2026-11-21"; this is the
   // list price it returns to (unverified which applies today).
-  openai('gpt-5.6-sol', 'GPT-5.6 Sol', cost(5, 30, 0.5, 6.25), 1_050_000, 128_000, true),
+  openai('gpt-5.6-sol', 'GPT-5.6 Sol', cost(5, 30, 0.5, 6.25), 1_050_000, 128_000),
   // Price after the 2026-07-30 cut, per third-party trackers (unverified).
-  openai('gpt-5.6-terra', 'GPT-5.6 Terra', cost(2, 12, 0.2, 2.5), 1_050_000, 128_000, true),
-  openai('gpt-5.6-luna', 'GPT-5.6 Luna', cost(0.2, 1.2, 0.02, 0.25), 1_050_000, 128_000, true),
+  openai('gpt-5.6-terra', 'GPT-5.6 Terra', cost(2, 12, 0.2, 2.5), 1_050_000, 128_000),
+  openai('gpt-5.6-luna', 'GPT-5.6 Luna', cost(0.2, 1.2, 0.02, 0.25), 1_050_000, 128_000),
   // Deprecated: gpt-5, gpt-5-mini, gpt-5-nano and o3 shut down 2026-12-11.
-  openai('gpt-5', 'GPT-5', cost(1.25, 10, 0.125, 0), 400_000, 128_000, true),
-  openai('gpt-5-mini', 'GPT-5 mini', cost(0.25, 2, 0.025, 0), 400_000, 128_000, true),
-  openai('gpt-5-nano', 'GPT-5 nano', cost(0.05, 0.4, 0.005, 0), 400_000, 128_000, true),
-  openai('o3', 'o3', cost(2, 8, 0.5, 0), 200_000, 100_000, true),
+  openai('gpt-5', 'GPT-5', cost(1.25, 10, 0.125, 0), 400_000, 128_000),
+  openai('gpt-5-mini', 'GPT-5 mini', cost(0.25, 2, 0.025, 0), 400_000, 128_000),
+  openai('gpt-5-nano', 'GPT-5 nano', cost(0.05, 0.4, 0.005, 0), 400_000, 128_000),
+  openai('o3', 'o3', cost(2, 8, 0.5, 0), 200_000, 100_000),
   // Deprecated: gpt-4.1 and gpt-4o shut down 2027-01-14.
-  openai('gpt-4.1', 'GPT-4.1', cost(2, 8, 0.5, 0), 1_047_576, 32_768, false),
-  openai('gpt-4o', 'GPT-4o', cost(2.5, 10, 1.25, 0), 128_000, 16_384, false),
+  openaiChat('gpt-4.1', 'GPT-4.1', cost(2, 8, 0.5, 0), 1_047_576, 32_768),
+  openaiChat('gpt-4o', 'GPT-4o', cost(2.5, 10, 1.25, 0), 128_000, 16_384),
 ];
 
 // ---------------------------------------------------------------- Qwen
@@ -277,4 +294,11 @@ const DEEPSEEK: Model[] = [
   deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', cost(1.32, 3.96, 0.044, 0), TEXT),
 ];
 
-export const MODEL_CATALOG: readonly Model[] = [...ANTHROPIC, ...OPENAI, ...QWEN, ...KIMI, ...DEEPSEEK];
+export const MODEL_CATALOG: readonly Model[] = [
+  ...ANTHROPIC,
+  ...OPENAI,
+  ...QWEN,
+  ...KIMI,
+  ...DEEPSEEK,
+  ...GOOGLE_MODELS,
+];

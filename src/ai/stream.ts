@@ -2,8 +2,10 @@ import { getApi } from './api-registry.js';
 import { MessageAssembler } from './assembler.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { streamAnthropic } from './providers/anthropic-messages.js';
+import { streamBedrock } from './providers/bedrock-converse-stream.js';
 import { streamGoogle } from './providers/google-generative-ai.js';
 import { streamOpenAICompletions } from './providers/openai-completions.js';
+import { streamOpenAIResponses } from './providers/openai-responses.js';
 import type {
   AssistantMessage,
   AssistantMessageStream,
@@ -17,6 +19,8 @@ const builtins: Record<string, StreamFunction> = {
   'anthropic-messages': streamAnthropic,
   'openai-completions': streamOpenAICompletions,
   'google-generative-ai': streamGoogle,
+  'openai-responses': streamOpenAIResponses,
+  'bedrock-converse-stream': streamBedrock as StreamFunction,
 };
 
 /**

@@ -19,9 +19,10 @@ export function transformMessages(
   const droppedCalls = new Set<string>();
   const idMap = new Map<string, string>();
   let pending: ToolCall[] = [];
+  let pendingTimestamp = 0;
 
   const flushPending = () => {
-    for (const call of pending) out.push(syntheticResult(call));
+    for (const call of pending) out.push(syntheticResult(call, pendingTimestamp));
     pending = [];
   };
 
@@ -36,6 +37,7 @@ export function transformMessages(
       if (converted.content.length === 0) continue;
       out.push(converted);
       pending = converted.content.filter((part): part is ToolCall => part.type === 'toolCall');
+      pendingTimestamp = message.timestamp;
     } else if (message.role === 'toolResult') {
       if (droppedCalls.has(message.toolCallId)) continue;
       const id = idMap.get(message.toolCallId) ?? normalizeId(message.toolCallId);
@@ -79,14 +81,15 @@ function convertAssistant(
   return { ...message, content };
 }
 
-function syntheticResult(call: ToolCall): ToolResultMessage {
+/** Dated like the call's turn, so the same history always transforms to the same messages. */
+function syntheticResult(call: ToolCall, timestamp: number): ToolResultMessage {
   return {
     role: 'toolResult',
     toolCallId: call.id,
     toolName: call.name,
     content: [{ type: 'text', text: 'No result was recorded for this tool call.' }],
     isError: true,
-    timestamp: Date.now(),
+    timestamp,
   };
 }
 

@@ -38,8 +38,10 @@ describe('getModel', () => {
   it.each([
     ['anthropic', 'claude-opus-5-5', 'anthropic-messages'],
     ['anthropic', 'claude-haiku-4-5', 'anthropic-messages'],
-    ['openai', 'gpt-6.2-sol', 'openai-completions'],
-    ['openai', 'gpt-5-mini', 'openai-completions'],
+    ['openai', 'gpt-6.2-sol', 'openai-responses'],
+    ['openai', 'gpt-5-mini', 'openai-responses'],
+    ['openai', 'o3', 'openai-responses'],
+    ['openai', 'gpt-4.1', 'openai-completions'],
     ['qwen', 'qwen-plus', 'openai-completions'],
     ['kimi', 'kimi-k3', 'openai-completions'],
     ['deepseek', 'deepseek-flash', 'openai-completions'],
@@ -60,11 +62,8 @@ describe('getModel', () => {
   });
 
   it('carries the compat quirks of each provider', () => {
-    expect(getModel('openai', 'gpt-6.2-sol')?.compat).toMatchObject({
-      maxTokensField: 'max_completion_tokens',
-      supportsDeveloperRole: true,
-      thinkingFormat: 'reasoning_effort',
-    });
+    // Responses models need no Chat Completions quirks.
+    expect(getModel('openai', 'gpt-6.2-sol')?.compat).toBeUndefined();
     expect(getModel('openai', 'gpt-4o')?.compat).toMatchObject({
       maxTokensField: 'max_completion_tokens',
       thinkingFormat: 'none',
