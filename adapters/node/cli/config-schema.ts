@@ -39,7 +39,7 @@ const customModel = z.strictObject({
   provider: providerName,
   id: z.string().min(1),
   name: z.string().min(1).optional(),
-  api: z.enum(['openai-completions', 'anthropic-messages']),
+  api: z.enum(['openai-completions', 'openai-responses', 'anthropic-messages', 'google-generative-ai']),
   base_url: httpUrl,
   reasoning: z.boolean().default(false),
   input: z
