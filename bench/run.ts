@@ -6,15 +6,20 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { readEventStream } from '../src/ai/aws-eventstream.js';
 import { streamAnthropic } from '../src/ai/providers/anthropic-messages.js';
+import { streamBedrock } from '../src/ai/providers/bedrock-converse-stream.js';
 import { streamGoogle } from '../src/ai/providers/google-generative-ai.js';
 import { streamOpenAICompletions } from '../src/ai/providers/openai-completions.js';
+import { streamOpenAIResponses } from '../src/ai/providers/openai-responses.js';
 import type { Context, Model, StreamFunction } from '../src/ai/types.js';
 import { createMockSession } from '../testing/client.js';
 import type { MockApi, MockReply, MockRequest, WireEncoder } from '../testing/script.js';
 import { anthropicEncoder } from '../testing/wire/anthropic-messages.js';
+import { bedrockEncoder } from '../testing/wire/bedrock-converse-stream.js';
 import { googleEncoder } from '../testing/wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
+import { openaiResponsesEncoder } from '../testing/wire/openai-responses.js';
 import { benchAgent, benchIdleHeap } from './agent.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -27,6 +32,8 @@ interface Protocol {
   streamFunction: StreamFunction;
   path: string;
   baseSuffix: string;
+  /** The naive pipeline for this wire format; default: the SSE floor. */
+  floor?: (url: string, body: string) => Promise<number>;
 }
 
 const protocols: Protocol[] = [
@@ -54,7 +61,36 @@ const protocols: Protocol[] = [
     path: '/v1beta/models/bench:streamGenerateContent?alt=sse',
     baseSuffix: '/v1beta',
   },
+  {
+    name: 'openai-responses',
+    api: 'openai-responses',
+    encoder: openaiResponsesEncoder,
+    streamFunction: streamOpenAIResponses,
+    path: '/v1/responses',
+    baseSuffix: '/v1',
+  },
+  {
+    // Not SSE: the floor is a bare frame decoder with JSON.parse.
+    name: 'bedrock-converse-stream',
+    api: 'bedrock-converse-stream',
+    encoder: bedrockEncoder,
+    streamFunction: streamBedrock as StreamFunction,
+    path: '/model/bench/converse-stream',
+    baseSuffix: '',
+    floor: eventStreamFloor,
+  },
 ];
+
+async function eventStreamFloor(url: string, body: string): Promise<number> {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const utf8 = new TextDecoder();
+  let count = 0;
+  await readEventStream(response.body as ReadableStream<Uint8Array>, (message) => {
+    JSON.parse(utf8.decode(message.payload));
+    count++;
+  });
+  return count;
+}
 
 const workloads: { name: string; reply: MockReply }[] = [
   {
@@ -148,7 +184,7 @@ async function main(): Promise<void> {
           // Alternate, and drop the first two rounds as warm-up.
           await session.push({ type: 'raw', events }, { type: 'raw', events });
           let start = cpuMicros();
-          await floor(url, '{}');
+          await (protocol.floor ?? floor)(url, '{}');
           const f = cpuMicros() - start;
           start = cpuMicros();
           qcoreEvents = await qcore(protocol.streamFunction, model, context);

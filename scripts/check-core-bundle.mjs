@@ -4,19 +4,22 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Budgets in bytes, minified and gzipped, zod excluded. Stated in README.md. */
+const one = (name, exportName) => ({
+  name: `stream() with one provider (${name})`,
+  code: `export { ${exportName} } from './src/index.ts';`,
+  budget: 12_000,
+});
 const BUDGETS = [
-  {
-    name: 'stream() with one provider (anthropic-messages)',
-    code: "export { streamAnthropic } from './src/index.ts';",
-    budget: 12_000,
-  },
-  {
-    name: 'stream() with one provider (openai-completions)',
-    code: "export { streamOpenAICompletions } from './src/index.ts';",
-    budget: 12_000,
-  },
-  { name: 'stream() with every built-in protocol', code: "export { stream } from './src/index.ts';", budget: 16_000 },
-  { name: 'the whole core', code: "export * from './src/index.ts';", budget: 40_000 },
+  one('anthropic-messages', 'streamAnthropic'),
+  one('openai-completions', 'streamOpenAICompletions'),
+  one('openai-responses', 'streamOpenAIResponses'),
+  one('google-generative-ai', 'streamGoogle'),
+  one('bedrock-converse-stream', 'streamBedrock'),
+  // Raised once from 16 KB with the last three protocols: Bedrock alone brings a binary
+  // event-stream decoder with CRC32 and a SigV4 signer (about 5 KB).
+  { name: 'stream() with every built-in protocol', code: "export { stream } from './src/index.ts';", budget: 24_000 },
+  // Raised once from 40 KB for the same reason.
+  { name: 'the whole core', code: "export * from './src/index.ts';", budget: 48_000 },
 ];
 
 let failed = false;

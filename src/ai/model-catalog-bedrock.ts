@@ -62,7 +62,7 @@ function bedrock(
     cost: price,
     contextWindow,
     maxTokens,
-    compat: options.compat,
+    compat: { ...options.compat },
   };
 }
 

@@ -26,6 +26,7 @@
  * kimi-k2-thinking, kimi-k2-thinking-turbo (retired 2026-05-25);
  * deepseek-chat and deepseek-reasoner (retired 2026-07-24).
  */
+import { BEDROCK_MODELS } from './model-catalog-bedrock.js';
 import { GOOGLE_MODELS } from './model-catalog-google.js';
 import type { Model, ModelCost, OpenAICompletionsCompat } from './types.js';
 
@@ -301,4 +302,5 @@ export const MODEL_CATALOG: readonly Model[] = [
   ...KIMI,
   ...DEEPSEEK,
   ...GOOGLE_MODELS,
+  ...BEDROCK_MODELS,
 ];

@@ -213,9 +213,12 @@ async function httpError(response: Response): Promise<ProviderError> {
     // The body is only for the message; the status says enough.
   }
   const detail = providerMessage(text);
+  // AWS names the error in a header (`ValidationException:http://…`), not in the body.
+  const awsType = response.headers.get('x-amzn-errortype')?.split(':')[0];
+  const described = awsType && detail ? `${awsType}: ${detail}` : awsType || detail;
   const statusText = response.statusText ? ` ${response.statusText}` : '';
   return new ProviderError(
-    `HTTP ${response.status}${statusText}${detail ? `: ${detail}` : ''}`,
+    `HTTP ${response.status}${statusText}${described ? `: ${described}` : ''}`,
     isRetryableStatus(response.status),
     retryAfter(response.headers),
   );
@@ -248,6 +251,7 @@ function findMessage(json: unknown): string | undefined {
     if (message) return type ? `${type}: ${message}` : message;
   }
   if (typeof record.message === 'string') return record.message;
+  if (typeof record.Message === 'string') return record.Message;
   return undefined;
 }
 
