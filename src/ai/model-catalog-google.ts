@@ -35,7 +35,7 @@
  * gemini-3-pro-preview (shut down 2026-03-09); gemini-3-flash-preview and
  * gemini-3.5-flash (replaced by gemini-3.6-flash).
  */
-import type { Model, ModelCost } from './types.js';
+import type { GoogleGenerativeAICompat, Model, ModelCost } from './types.js';
 
 const BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
@@ -44,8 +44,15 @@ function cost(input: number, output: number, cacheRead: number): ModelCost {
 }
 
 /** Every current Gemini model reads text, images, audio, video and PDF (qcore sends text and images) and thinks. */
-function gemini(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
-  return {
+function gemini(
+  id: string,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+  compat?: GoogleGenerativeAICompat,
+): Model {
+  const model: Model = {
     id,
     name,
     api: 'google-generative-ai',
@@ -57,7 +64,12 @@ function gemini(id: string, name: string, price: ModelCost, contextWindow: numbe
     contextWindow,
     maxTokens,
   };
+  if (compat) model.compat = { ...compat };
+  return model;
 }
+
+/** Flash-Lite models accept the `minimal` thinking level; the others start at `low`. */
+const LITE: GoogleGenerativeAICompat = { minThinkingLevel: 'minimal' };
 
 export const GOOGLE_MODELS: Model[] = [
   // Released 2026-11-18; paid tier only. Thinking levels low, medium, high (default), xhigh.
@@ -79,7 +91,7 @@ export const GOOGLE_MODELS: Model[] = [
   // Default thinking level medium. Cache price follows the 0.1x rule; limits as the other 3.x Flash models (both unverified).
   gemini('gemini-3.6-flash', 'Gemini 3.6 Flash', cost(1.5, 7.5, 0.15), 1_048_576, 65_536),
   // Default thinking level minimal. Cache price follows the 0.1x rule; limits as 3.1 Flash-Lite (both unverified).
-  gemini('gemini-3.5-flash-lite', 'Gemini 3.5 Flash-Lite', cost(0.3, 2.5, 0.03), 1_048_576, 65_536),
+  gemini('gemini-3.5-flash-lite', 'Gemini 3.5 Flash-Lite', cost(0.3, 2.5, 0.03), 1_048_576, 65_536, LITE),
   // Shutdown announced for 2027-05-07. Price from resellers (unverified on Google's page).
-  gemini('gemini-3.1-flash-lite', 'Gemini 3.1 Flash-Lite', cost(0.25, 1.5, 0.025), 1_048_576, 65_536),
+  gemini('gemini-3.1-flash-lite', 'Gemini 3.1 Flash-Lite', cost(0.25, 1.5, 0.025), 1_048_576, 65_536, LITE),
 ];

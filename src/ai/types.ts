@@ -61,7 +61,20 @@ export interface AnthropicMessagesCompat {
   supportsCacheControl?: boolean;
 }
 
-export type ModelCompat = OpenAICompletionsCompat & AnthropicMessagesCompat;
+/** How a Gemini model is told how much to think. */
+export interface GoogleGenerativeAICompat {
+  /**
+   * `level`: `thinkingLevel` (Gemini 3 and later); `budget`: `thinkingBudget`
+   * (Gemini 2.5). Sending both is a 400. Default `level`.
+   */
+  thinkingControl?: 'level' | 'budget';
+  /** Level models: the least thinking accepted, sent for `off` and `minimal`. Default `low`. */
+  minThinkingLevel?: 'minimal' | 'low';
+  /** Budget models: the budget sent for `off` (0 stops thinking; 2.5 Pro needs 128). Default 0. */
+  offThinkingBudget?: number;
+}
+
+export type ModelCompat = OpenAICompletionsCompat & AnthropicMessagesCompat & GoogleGenerativeAICompat;
 
 export interface Model<TApi extends Api = Api> {
   id: string;

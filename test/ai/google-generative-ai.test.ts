@@ -438,17 +438,33 @@ describe('google-generative-ai: requests', () => {
     expect(bodyOf(noTools)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Hello' }] }] });
   });
 
-  test('thinking: levels for Gemini 3 and later, budgets for Gemini 2.5, thoughts hidden when off', async () => {
+  test('thinking: levels or budgets as model.compat says, thoughts hidden when off', async () => {
     const cases: [Partial<Model>, StreamOptions['reasoning'], unknown][] = [
       [{}, undefined, { includeThoughts: true }],
       [{}, 'high', { includeThoughts: true, thinkingLevel: 'high' }],
       [{}, 'minimal', { includeThoughts: true, thinkingLevel: 'low' }],
       [{}, 'off', { includeThoughts: false, thinkingLevel: 'low' }],
-      [{ id: 'gemini-3.5-flash-lite' }, 'off', { includeThoughts: false, thinkingLevel: 'minimal' }],
+      [
+        { id: 'gemini-3.5-flash-lite', compat: { minThinkingLevel: 'minimal' } },
+        'off',
+        { includeThoughts: false, thinkingLevel: 'minimal' },
+      ],
       [{ id: 'gemini-4-carbon' }, 'low', { includeThoughts: true, thinkingLevel: 'low' }],
-      [{ id: 'gemini-2.5-flash' }, 'medium', { includeThoughts: true, thinkingBudget: 8192 }],
-      [{ id: 'gemini-2.5-flash' }, 'off', { includeThoughts: false, thinkingBudget: 0 }],
-      [{ id: 'gemini-2.5-pro' }, 'off', { includeThoughts: false, thinkingBudget: 128 }],
+      [
+        { id: 'gemini-2.5-flash', compat: { thinkingControl: 'budget' } },
+        'medium',
+        { includeThoughts: true, thinkingBudget: 8192 },
+      ],
+      [
+        { id: 'gemini-2.5-flash', compat: { thinkingControl: 'budget' } },
+        'off',
+        { includeThoughts: false, thinkingBudget: 0 },
+      ],
+      [
+        { id: 'gemini-2.5-pro', compat: { thinkingControl: 'budget', offThinkingBudget: 128 } },
+        'off',
+        { includeThoughts: false, thinkingBudget: 128 },
+      ],
     ];
     const session = await mockSession({ turns: cases.map(() => ({ content: [{ type: 'text', text: 'ok' }] })) });
     for (const [overrides, reasoning] of cases) {

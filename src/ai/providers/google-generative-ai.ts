@@ -179,25 +179,21 @@ const THINKING_BUDGETS: Record<Exclude<ReasoningLevel, 'off'>, number> = {
 };
 
 /**
- * Gemini 2.5 is steered by `thinkingBudget`; Gemini 3 and later by
- * `thinkingLevel`, and sending both is a 400. Thinking cannot be switched off
- * on level models, so `off` asks for the least the model offers and hides
- * the thoughts; only Flash-Lite models (and the Gemini 3 Flash preview)
- * accept `minimal`.
+ * Gemini 2.5 is steered by `thinkingBudget`, Gemini 3 and later by
+ * `thinkingLevel`; which one, and the least a model accepts, is data in
+ * `model.compat`. Level models cannot stop thinking, so `off` asks for the
+ * least and hides the thoughts.
  */
 function thinkingConfig(model: Model, level: ReasoningLevel | undefined): WireThinkingConfig {
   const config: WireThinkingConfig = { includeThoughts: level !== 'off' };
   if (level === undefined) return config;
-  if (/^gemini-2\./.test(model.id)) {
-    // 2.5 Pro cannot stop thinking; its smallest budget is 128.
-    if (level === 'off') config.thinkingBudget = /pro/.test(model.id) ? 128 : 0;
-    else config.thinkingBudget = THINKING_BUDGETS[level];
+  const compat = model.compat ?? {};
+  if (compat.thinkingControl === 'budget') {
+    config.thinkingBudget = level === 'off' ? (compat.offThinkingBudget ?? 0) : THINKING_BUDGETS[level];
     return config;
   }
-  if (level === 'off' || level === 'minimal') {
-    const minimal = /flash-lite/.test(model.id) || model.id === 'gemini-3-flash-preview';
-    config.thinkingLevel = minimal ? 'minimal' : 'low';
-  } else config.thinkingLevel = level;
+  if (level === 'off' || level === 'minimal') config.thinkingLevel = compat.minThinkingLevel ?? 'low';
+  else config.thinkingLevel = level;
   return config;
 }
 
