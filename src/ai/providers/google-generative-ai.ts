@@ -10,10 +10,12 @@
  * - tool calls: `{ id }` when Gemini named the call itself, so that only its
  *   own ids go back in `functionCall` and `functionResponse`.
  */
+
 import type { MessageAssembler } from '../assembler.js';
 import { toGeminiSchema } from '../gemini-schema.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { readServerSentEvents } from '../sse.js';
+import { generateToolCallId } from '../tool-call-id.js';
 import { transformMessages } from '../transform-messages.js';
 import type {
   AssistantMessage,
@@ -438,10 +440,7 @@ function onFunctionCall(
 
 function uniqueId(taken: Set<string>): string {
   for (;;) {
-    const bytes = new Uint8Array(12);
-    crypto.getRandomValues(bytes);
-    let id = 'call_';
-    for (const byte of bytes) id += byte.toString(16).padStart(2, '0');
+    const id = generateToolCallId();
     if (!taken.has(id)) return id;
   }
 }

@@ -7,6 +7,7 @@
 import type { MessageAssembler } from '../assembler.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { readServerSentEvents } from '../sse.js';
+import { generateToolCallId } from '../tool-call-id.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
 import type {
   AssistantMessage,
@@ -482,12 +483,4 @@ function streamError(error: WireErrorBody | string): ProviderError {
   const retryable =
     status === 429 || (status >= 500 && status < 600) || RETRYABLE_ERROR.test(`${type ?? ''} ${code ?? ''} ${message}`);
   return new ProviderError(`The provider reported an error: ${type ? `${type}: ${message}` : message}`, retryable);
-}
-
-function generateToolCallId(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return `call_${hex}`;
 }

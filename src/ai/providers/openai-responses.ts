@@ -15,6 +15,7 @@
 import type { MessageAssembler } from '../assembler.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { type EventSourceMessage, readServerSentEvents } from '../sse.js';
+import { generateToolCallId } from '../tool-call-id.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
 import type {
   AssistantMessage,
@@ -421,7 +422,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
         return;
       }
       case 'function_call': {
-        const callId = item.call_id || item.id || generateCallId();
+        const callId = item.call_id || item.id || generateToolCallId();
         const block = asm.startToolCall(callId, item.name ?? '', item.id ? { itemId: item.id } : undefined);
         const slot: CallSlot = { kind: 'call', block, streamed: false };
         remember(ref, item.id, slot);
@@ -592,12 +593,4 @@ function streamError(error: WireError | undefined): ProviderError {
   const message = error?.message || 'unknown error';
   const retryable = RETRYABLE_ERROR.test(`${code ?? ''} ${message}`);
   return new ProviderError(`The provider reported an error: ${code ? `${code}: ${message}` : message}`, retryable);
-}
-
-function generateCallId(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return `call_${hex}`;
 }
