@@ -41,7 +41,7 @@ export class MessageAssembler {
   private openProse = -1;
   private ended = false;
   /** Redacted from every error message. */
-  secret: string | undefined;
+  private secrets: string[] = [];
 
   constructor(
     private readonly model: Model,
@@ -247,9 +247,14 @@ export class MessageAssembler {
     this.stream.push({ type: 'error', reason, error: this.message });
   }
 
+  /** Keys and tokens that must never appear in an error message. */
+  addSecrets(secrets: readonly string[]): void {
+    for (const secret of secrets) if (secret.length >= 4) this.secrets.push(secret);
+  }
+
   private redact(text: string): string {
-    const secret = this.secret;
-    if (!secret || secret.length < 4) return text;
-    return text.split(secret).join('[redacted]');
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
+    return out;
   }
 }

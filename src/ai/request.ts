@@ -24,6 +24,8 @@ export interface ProviderRequest {
    * (AWS SigV4). Returns headers to add. Runs once per attempt.
    */
   sign?: (request: { url: string; headers: Record<string, string>; body: string }) => Promise<Record<string, string>>;
+  /** Credentials the protocol found on its own (not `apiKey`), to redact from every error. */
+  secrets?: string[];
 }
 
 /** Reads a successful response; resolves after calling `finish` or throws. */
@@ -55,7 +57,7 @@ export async function runProviderStream(
     );
     return;
   }
-  asm.secret = apiKey;
+  if (apiKey) asm.addSecrets([apiKey]);
   const userSignal = options.signal;
   if (userSignal?.aborted) {
     asm.fail('aborted', 'Request was aborted');
@@ -65,6 +67,7 @@ export async function runProviderStream(
   let request: ProviderRequest;
   try {
     request = await build(apiKey);
+    if (request.secrets) asm.addSecrets(request.secrets);
   } catch (error) {
     asm.fail('error', `Could not build the request: ${describe(error)}`);
     return;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { streamAnthropic } from '../../src/ai/providers/anthropic-messages.js';
+import { streamBedrock } from '../../src/ai/providers/bedrock-converse-stream.js';
 import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
 import type { AssistantMessageEvent, Model, StreamFunction } from '../../src/ai/types.js';
 import { mockSession } from '../support/mock.js';
@@ -107,4 +108,25 @@ describe.each(protocols)('$name', ({ fn, model }) => {
     expect(message.stopReason).toBe('aborted');
     expect(await session.requests()).toHaveLength(0);
   });
+});
+
+test('credentials a protocol finds itself are redacted too (Bedrock SigV4 secret and session token)', async () => {
+  const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const sessionToken = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
+  const session = await mockSession({
+    turns: [
+      {
+        type: 'http',
+        status: 400,
+        body: { message: `echoing ${secretAccessKey} and ${sessionToken}` },
+        headers: { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/' },
+      },
+    ],
+  });
+  const model = makeModel('bedrock-converse-stream', 'amazon-bedrock', session.baseUrl);
+  const message = await streamBedrock(model, context, {
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey, sessionToken, region: 'us-east-1' },
+  }).result();
+  expect(message.stopReason).toBe('error');
+  expect(message.errorMessage).toBe('HTTP 400 Bad Request: ValidationException: echoing [redacted] and [redacted]');
 });

@@ -189,8 +189,10 @@ function buildRequest(
   };
   if (auth.type === 'bearer') {
     request.headers.authorization = `Bearer ${auth.token}`;
+    request.secrets = [auth.token];
   } else {
     const credentials = auth.credentials;
+    request.secrets = [credentials.secretAccessKey, ...(credentials.sessionToken ? [credentials.sessionToken] : [])];
     request.sign = ({ url, headers, body }) =>
       signAwsRequest({
         method: 'POST',
