@@ -27,6 +27,21 @@ const KILL_GRACE_MS = 2000;
  */
 const DRAIN_AFTER_EXIT_MS = 250;
 
+/** Commands still running; if this process exits first, their groups go with it. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackUntilExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Shells are detached into their own groups, so nothing else would stop them.
+  process.once('exit', () => {
+    for (const orphan of running) signalGroup(orphan, 'SIGKILL');
+  });
+}
+
 export function runCommand(command: string, options: RunCommandOptions): Promise<ExecResult> {
   const output = new OutputTail(options.maxOutputBytes);
   if (options.signal?.aborted) return Promise.resolve({ exitCode: null, output: '', timedOut: false });
@@ -45,6 +60,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
       reject(error);
       return;
     }
+    trackUntilExit(child);
 
     let killed = false;
     let timedOut = false;
