@@ -1,5 +1,5 @@
-import { createParser } from 'eventsource-parser';
 import { EventStream } from '../ai/event-stream.js';
+import { readServerSentEvents } from '../ai/sse.js';
 import type { UserMessage } from '../ai/types.js';
 import { AgentEventDecoder } from './agent-event-wire.js';
 import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
@@ -91,39 +91,26 @@ async function run(
     return end('error', `connectAgent: expected an event stream, got ${type || 'no content type'}`);
   }
 
-  const reader = response.body.getReader();
-  // A fetch that ignores the signal (one that calls a handler in-process) must still stop.
-  const onAbort = (): void => void reader.cancel().catch(() => {});
-  signal?.addEventListener('abort', onAbort, { once: true });
   let failure: string | undefined;
-  const parser = createParser({
-    onEvent: (message) => {
-      if (failure !== undefined || decoder.isEnded) return;
-      try {
-        out.push(decoder.decode(message.event ?? 'message', message.data));
-      } catch (error) {
-        failure = `connectAgent: ${describe(error)}`;
-      }
-    },
-  });
-  const text = new TextDecoder();
-  let finished = false;
   try {
-    while (failure === undefined && !decoder.isEnded) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        break;
-      }
-      parser.feed(text.decode(value, { stream: true }));
-    }
-    // A server may omit the blank line after its last event.
-    if (finished) parser.feed(`${text.decode()}\n\n`);
+    await readServerSentEvents(
+      response.body,
+      (message) => {
+        if (decoder.isEnded) return;
+        try {
+          out.push(decoder.decode(message.event ?? 'message', message.data));
+        } catch (error) {
+          failure = `connectAgent: ${describe(error)}`;
+          throw error;
+        }
+      },
+      undefined,
+      // A fetch that ignores the signal (one that calls a handler in-process) must still stop.
+      signal,
+    );
   } catch (error) {
-    if (!signal?.aborted) failure = `connectAgent: reading the stream failed: ${describe(error)}`;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (!finished) void reader.cancel().catch(() => {});
+    if (failure === undefined && !signal?.aborted)
+      failure = `connectAgent: reading the stream failed: ${describe(error)}`;
   }
   if (decoder.isEnded) return;
   if (failure !== undefined) return end('error', failure);
