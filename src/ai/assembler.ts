@@ -178,10 +178,6 @@ export class MessageAssembler {
     if (fields.name) part.name = fields.name;
   }
 
-  isOpen(index: number): boolean {
-    return this.blocks[index]?.open === true;
-  }
-
   endBlock(index: number): void {
     const block = this.blocks[index];
     const part = this.message.content[index];
@@ -204,7 +200,7 @@ export class MessageAssembler {
     }
   }
 
-  endAllBlocks(): void {
+  private endAllBlocks(): void {
     for (let i = 0; i < this.blocks.length; i++) this.endBlock(i);
   }
 
