@@ -17,6 +17,12 @@ export interface RunCommandOptions {
   onOutput?: (chunk: string) => void;
 }
 
+/**
+ * The longest delay a Node timer keeps (about 24.8 days). Past it Node fires
+ * after 1 ms, so a longer timeout is clamped to it rather than killing at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Time a killed group gets to exit after SIGTERM before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
@@ -98,10 +104,13 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeoutMs !== undefined && options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)) {
       timers.push(
-        setTimeout(() => {
-          timedOut = true;
-          killGroup();
-        }, options.timeoutMs),
+        setTimeout(
+          () => {
+            timedOut = true;
+            killGroup();
+          },
+          Math.min(options.timeoutMs, MAX_TIMER_MS),
+        ),
       );
     }
 

@@ -28,9 +28,21 @@ export interface BashToolDetails {
   truncated: boolean;
 }
 
+/**
+ * Timers hold a signed 32-bit count of milliseconds (about 24.8 days); a
+ * longer delay fires after 1 ms, which would kill the command at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
 const parameters = z.object({
   command: z.string().min(1).describe('Shell command to run in the workspace root'),
-  timeout: z.number().positive().optional().describe('Seconds before the command is killed. Default 120'),
+  timeout: z
+    .number()
+    .positive()
+    .max(MAX_TIMEOUT_SECONDS)
+    .optional()
+    .describe('Seconds before the command is killed. Default 120'),
 });
 
 type BashArgs = z.infer<typeof parameters>;
@@ -65,7 +77,9 @@ export function createBashTool(
         });
       };
 
-      const result = await workspace.exec(command, { signal, timeoutMs: timeout * 1000, onOutput });
+      // Only the default can still exceed the range: the schema bounds what a call gives.
+      const timeoutMs = Math.min(timeout * 1000, MAX_TIMER_MS);
+      const result = await workspace.exec(command, { signal, timeoutMs, onOutput });
       const tail = truncateTail(result.output, limits);
       const aborted = signal.aborted && !result.timedOut;
       const details: BashToolDetails = {

@@ -4,7 +4,7 @@ import { type BashToolDetails, createBashTool } from '../../src/tools/bash-tool.
 import { createCodingTools } from '../../src/tools/coding-tools.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
 import type { ExecOptions, ExecResult } from '../../src/tools/types.js';
-import { runTool, textOf } from './run-tool.js';
+import { runTool, textOf, validationError } from './run-tool.js';
 
 type FakeShell = (command: string, options: ExecOptions) => Promise<ExecResult>;
 
@@ -46,6 +46,33 @@ describe('bash tool', () => {
     expect(received?.timeoutMs).toBe(2500);
     expect(received?.signal).toBe(controller.signal);
     expect(textOf(result)).toBe('(no output)');
+  });
+
+  test('a timeout beyond the timer range is refused, never passed on to kill at once', async () => {
+    const seen: ExecOptions[] = [];
+    const tool = createBashTool(
+      workspaceWith(async (_command, options) => {
+        seen.push(options);
+        return ok('');
+      }),
+    );
+    // 2^31-1 ms is about 24.8 days; timers past it fire after 1 ms.
+    expect(await validationError(tool, { command: 'x', timeout: 30 * 24 * 3600 })).toContain('timeout');
+    await runTool(tool, { command: 'x', timeout: 2_147_483 });
+    expect(seen.map((options) => options.timeoutMs)).toEqual([2_147_483_000]);
+  });
+
+  test('a default timeout beyond the timer range is clamped', async () => {
+    let received: ExecOptions | undefined;
+    const tool = createBashTool(
+      workspaceWith(async (_command, options) => {
+        received = options;
+        return ok('');
+      }),
+      { defaultTimeoutSeconds: 30 * 24 * 3600 },
+    );
+    await runTool(tool, { command: 'x' });
+    expect(received?.timeoutMs).toBe(2 ** 31 - 1);
   });
 
   test('streams output through onUpdate', async () => {
