@@ -1,10 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MockServer, startMockServer } from '../../testing/mock-server.js';
 import type { MockScript } from '../../testing/script.js';
 import { type Project, removeTempProjects, runCli, startCli, tempProject, waitUntil } from './cli-support/run-cli.js';
-import { conversationText, textReply, toolReply } from './cli-support/wire.js';
+import { body, conversationText, textReply, toolReply } from './cli-support/wire.js';
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -116,6 +116,36 @@ describe.concurrent('sessions', { timeout: 30_000 }, () => {
       }
     });
     expect(parsed).toEqual(['session', 'message', 'message', 'broken', 'message', 'message']);
+  });
+
+  test('lines that are JSON but not messages are skipped with a warning, and the session resumes', async () => {
+    const { session, project, flags } = setup([textReply('Noted: green.'), textReply('It was green.')]);
+    expect((await runCli(project, [...flags, '-p', 'The colour is green.'])).code).toBe(0);
+    const file = sessionFiles(project)[0] as string;
+    const [header, user, assistant] = lines(file);
+    // Each one would once have been loaded and then broken the next request or the cost line.
+    const bad = [
+      { type: 'message', message: { role: 'assistant' } },
+      { type: 'message', message: { role: 'user', content: 42, timestamp: 1 } },
+      { type: 'message', message: { role: 'assistant', content: [{ type: 'text' }], stopReason: 'stop' } },
+      { type: 'message', message: { role: 'toolResult', toolCallId: 'x', content: 'not an array' } },
+      { type: 'message', message: { ...JSON.parse(assistant as string).message, usage: null } },
+      { type: 'message', message: null },
+    ].map((entry) => JSON.stringify(entry));
+    // A NaN cost was saved as null: the reply is still worth keeping.
+    const reply = JSON.parse(assistant as string);
+    reply.message.usage.cost.total = null;
+    const edited = [header, ...bad.slice(0, 3), user, ...bad.slice(3), JSON.stringify(reply)];
+    writeFileSync(file, `${edited.join('\n')}\n`);
+
+    const resumed = await runCli(project, [...flags, '--continue', '-p', 'Which colour?']);
+    expect(resumed.stderr.match(/warning: skipped a line that is not a valid message at /g)).toHaveLength(6);
+    expect(resumed.stderr).toContain(`${file}:2 `);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe('It was green.\n');
+    const sent = body(session.requests[1]).messages.map((message) => message.role);
+    expect(sent).toEqual(['user', 'assistant', 'user']);
+    expect(conversationText(session.requests[1])).toContain('Noted: green.');
   });
 
   test('kill -9 mid-turn keeps every earlier message intact, and --continue picks them up', async () => {

@@ -89,8 +89,11 @@ export function loadSession(path: string): LoadedSession {
     }
     if (isHeader(entry)) {
       result.header ??= entry;
-    } else if (isMessageEntry(entry)) {
-      result.messages.push(entry.message);
+    } else if (isRecord(entry) && entry.type === 'message') {
+      // A line someone edited, or written by another version: loading it would break the next request.
+      const problem = messageProblem(entry.message);
+      if (problem === undefined) result.messages.push(withCleanUsage(entry.message as AgentMessage));
+      else result.warnings.push(`skipped a line that is not a valid message at ${where} (${problem})`);
     } else {
       result.warnings.push(`skipped an unknown entry at ${where}`);
     }
@@ -156,10 +159,81 @@ function isHeader(entry: unknown): entry is SessionHeader {
   return isRecord(entry) && entry.type === 'session' && typeof entry.cwd === 'string';
 }
 
-function isMessageEntry(entry: unknown): entry is { type: 'message'; message: AgentMessage } {
-  if (!isRecord(entry) || entry.type !== 'message' || !isRecord(entry.message)) return false;
-  const role = entry.message.role;
-  return role === 'user' || role === 'assistant' || role === 'toolResult';
+/** What keeps `value` from being a message the agent can send again, or `undefined` when nothing does. */
+function messageProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'not an object';
+  if (typeof value.timestamp !== 'number') return 'no numeric timestamp';
+  switch (value.role) {
+    case 'user':
+      return typeof value.content === 'string' || isPartList(value.content, USER_PARTS)
+        ? undefined
+        : 'user content is neither text nor a list of text and image parts';
+    case 'assistant':
+      if (!isPartList(value.content, ASSISTANT_PARTS)) return 'assistant content is not a list of valid parts';
+      if (!STOP_REASONS.has(value.stopReason)) return 'no valid stopReason';
+      if (!['api', 'provider', 'model'].every((key) => typeof value[key] === 'string')) {
+        return 'api, provider or model is missing';
+      }
+      return isRecord(value.usage) && isRecord(value.usage.cost) ? undefined : 'usage is missing';
+    case 'toolResult':
+      if (typeof value.toolCallId !== 'string' || typeof value.toolName !== 'string') {
+        return 'toolCallId or toolName is missing';
+      }
+      if (typeof value.isError !== 'boolean') return 'isError is not a boolean';
+      return isPartList(value.content, USER_PARTS) ? undefined : 'tool result content is not a list of valid parts';
+    default:
+      return 'unknown role';
+  }
+}
+
+type PartCheck = (part: Record<string, unknown>) => boolean;
+
+const textPart: PartCheck = (part) => typeof part.text === 'string';
+const USER_PARTS: Record<string, PartCheck> = {
+  text: textPart,
+  image: (part) => typeof part.data === 'string' && typeof part.mimeType === 'string',
+};
+const ASSISTANT_PARTS: Record<string, PartCheck> = {
+  text: textPart,
+  thinking: (part) => typeof part.thinking === 'string',
+  toolCall: (part) => typeof part.id === 'string' && typeof part.name === 'string' && isRecord(part.arguments),
+};
+const STOP_REASONS = new Set<unknown>(['stop', 'length', 'toolUse', 'error', 'aborted']);
+
+function isPartList(value: unknown, checks: Record<string, PartCheck>): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((part) => isRecord(part) && typeof part.type === 'string' && checks[part.type]?.(part) === true)
+  );
+}
+
+/**
+ * The message with usage figures that are not finite numbers read as 0: a
+ * session written before costs were guarded may hold `null` for a `NaN`, and
+ * accounting is no reason to drop a reply.
+ */
+function withCleanUsage(message: AgentMessage): AgentMessage {
+  if (message.role !== 'assistant') return message;
+  const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  const { usage } = message;
+  const cost = usage.cost;
+  return {
+    ...message,
+    usage: {
+      input: finite(usage.input),
+      output: finite(usage.output),
+      cacheRead: finite(usage.cacheRead),
+      cacheWrite: finite(usage.cacheWrite),
+      totalTokens: finite(usage.totalTokens),
+      cost: {
+        input: finite(cost.input),
+        output: finite(cost.output),
+        cacheRead: finite(cost.cacheRead),
+        cacheWrite: finite(cost.cacheWrite),
+        total: finite(cost.total),
+      },
+    },
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
