@@ -91,7 +91,47 @@ describe.concurrent('bad config file', { timeout: 30_000 }, () => {
   });
 });
 
+describe.concurrent('base URLs with credentials', { timeout: 30_000 }, () => {
+  test('the config refuses user:password@ in a provider or custom model URL, naming where and hiding them', async () => {
+    const project = tempProject({}, { ANTHROPIC_API_KEY: 'k' });
+    const path = writeConfig(project, {
+      models: {
+        providers: { anthropic: { base_url: 'https://alice:hunter2@proxy.example/v1' } },
+        custom: [
+          { provider: 'ollama', id: 'x', api: 'openai-completions', base_url: 'http://bob:swordfish@127.0.0.1:1/v1' },
+        ],
+      },
+    });
+    const result = await runCli(project, ['-p', 'hi']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the config file ${path} has 2 errors:`);
+    expect(result.stderr).toMatch(
+      /models\.providers\.anthropic\.base_url: .*https:\/\/\*\*\*@proxy\.example\/v1 contains credentials/,
+    );
+    expect(result.stderr).toMatch(
+      /models\.custom\[0\]\.base_url: .*http:\/\/\*\*\*@127\.0\.0\.1:1\/v1 contains credentials/,
+    );
+    for (const secret of ['alice', 'hunter2', 'bob', 'swordfish']) expect(result.stderr).not.toContain(secret);
+    noStackTrace(result.stderr);
+  });
+});
+
 describe.concurrent('config and precedence', { timeout: 30_000 }, () => {
+  test('a config file that starts with a UTF-8 byte order mark is read', async () => {
+    const session = mock.session({ turns: [textReply('read past the BOM')] });
+    const project = tempProject({}, { ANTHROPIC_API_KEY: 'k' });
+    const config = {
+      default: { thinking: 'off' },
+      models: { providers: { anthropic: { base_url: session.baseUrl } } },
+    };
+    writeConfig(project, `\uFEFF${JSON.stringify(config, null, 2)}\n`);
+    const result = await runCli(project, ['-p', 'hi']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('read past the BOM\n');
+    expect(body(session.requests[0]).thinking).toBeUndefined();
+  });
+
   test('a custom local model from the config is the default and needs no key', async () => {
     const session = mock.session({ turns: [textReply('from the local model')] });
     const project = tempProject();

@@ -4,13 +4,18 @@
  * Keys are snake_case, as in QCore's own config.
  */
 import { z } from 'zod';
+import { baseUrlProblem, hideUserinfo } from '../../../src/ai/base-url.js';
 import { CODING_TOOL_NAMES } from '../../../src/tools/coding-tools.js';
 import { THINKING_LEVELS } from './args.js';
 
 const toolName = z.enum(CODING_TOOL_NAMES);
 const thinkingLevel = z.enum(THINKING_LEVELS);
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+/** Credentials in the URL would be quoted by every error that names it; keys go in `api_key` or `headers`. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).superRefine((url, context) => {
+  const problem = baseUrlProblem(url, 'the URL');
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: hideUserinfo(url) });
+});
 const headers = z.record(z.string(), z.string());
 /** Provider names go into `/model provider/id`, so they cannot hold a slash. */
 const providerName = z

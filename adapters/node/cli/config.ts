@@ -17,7 +17,8 @@ export interface LoadedConfig {
 export function loadConfig(path: string): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Editors on Windows often save JSON with a byte order mark, which JSON.parse refuses.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? error.code : undefined;
     if (code === 'ENOENT') return { path, config: {} };
