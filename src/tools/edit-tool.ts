@@ -56,18 +56,20 @@ export function createEditTool(workspace: Workspace): AgentTool<EditArgs, EditTo
       const match = findMatches(original, oldText, newText);
       if (!match) throw new Error(explainNoMatch(toLf(original), toLf(oldText), path));
       const lines = new LineIndex(original);
-      if (match.indices.length > 1 && !replaceAll) {
+      const ambiguous = replaceAll ? undefined : ambiguousMatches(original, match);
+      if (ambiguous) {
         throw new Error(
           explainManyMatches(
             path,
-            match.indices.map((index) => lines.lineOf(index) + 1),
+            ambiguous.map((index) => lines.lineOf(index) + 1),
           ),
         );
       }
 
+      const { indices } = match;
       let updated = '';
       let from = 0;
-      for (const index of match.indices) {
+      for (const index of indices) {
         updated += original.slice(from, index) + match.newText;
         from = index + match.oldText.length;
       }
@@ -78,13 +80,13 @@ export function createEditTool(workspace: Workspace): AgentTool<EditArgs, EditTo
         throw describeFileError(error, path, 'file');
       }
 
-      const replacements: Replacement[] = match.indices.map((index) => ({
+      const replacements: Replacement[] = indices.map((index) => ({
         index,
         oldLength: match.oldText.length,
         newLength: match.newText.length,
       }));
-      const firstChangedLine = lines.lineOf(match.indices[0] ?? 0) + 1;
-      const count = match.indices.length;
+      const firstChangedLine = lines.lineOf(indices[0] ?? 0) + 1;
+      const count = indices.length;
       const what = count === 1 ? `1 occurrence at line ${firstChangedLine}` : `${count} occurrences`;
       return {
         content: [{ type: 'text', text: `Edited ${relative}: replaced ${what}.` }],
@@ -107,26 +109,55 @@ interface Match {
 }
 
 /**
- * Finds oldText first as the file spells line breaks (models write LF even
- * for CRLF files), then exactly as given, for files that mix both.
+ * Finds oldText as given first: in a file that mixes line endings, the
+ * spelling the model wrote is the one it meant. Then as the file mostly
+ * spells line breaks (models write LF even for CRLF files), then the other
+ * way. newText takes the line endings of the spelling that matched.
  */
 function findMatches(content: string, oldText: string, newText: string): Match | undefined {
-  const eol = dominantLineEnding(content);
+  const dominant = dominantLineEnding(content);
+  const minority = dominant === '\n' ? '\r\n' : '\n';
+  const given = lineEndingOf(oldText);
   const candidates: [string, string][] = [
-    [withLineEnding(oldText, eol), withLineEnding(newText, eol)],
-    [oldText, newText],
+    [oldText, given === 'mixed' ? newText : withLineEnding(newText, given ?? dominant)],
+    [withLineEnding(oldText, dominant), withLineEnding(newText, dominant)],
+    [withLineEnding(oldText, minority), withLineEnding(newText, minority)],
   ];
+  const tried = new Set<string>();
   for (const [oldSpelling, newSpelling] of candidates) {
+    if (tried.has(oldSpelling)) continue;
+    tried.add(oldSpelling);
     const indices = occurrences(content, oldSpelling);
     if (indices.length > 0) return { oldText: oldSpelling, newText: newSpelling, indices };
   }
   return undefined;
 }
 
+/** Left to right, each match starting after the previous one ends, as `String.replaceAll` picks them. */
 function occurrences(content: string, text: string): number[] {
   const indices: number[] = [];
   for (let i = content.indexOf(text); i >= 0; i = content.indexOf(text, i + text.length)) indices.push(i);
   return indices;
+}
+
+/**
+ * Where oldText occurs when it does not name one place. Overlaps count: `aa`
+ * occurs twice in `aaa`. Checking only the first match for an overlap keeps
+ * this linear; with two separate matches it is ambiguous anyway.
+ */
+function ambiguousMatches(content: string, match: Match): number[] | undefined {
+  if (match.indices.length > 1) return match.indices;
+  const first = match.indices[0] ?? 0;
+  const overlapping = content.indexOf(match.oldText, first + 1);
+  return overlapping >= 0 && overlapping < first + match.oldText.length ? [first, overlapping] : undefined;
+}
+
+function lineEndingOf(text: string): '\n' | '\r\n' | 'mixed' | undefined {
+  const breaks = text.split('\n').length - 1;
+  if (breaks === 0) return undefined;
+  const crlf = text.split('\r\n').length - 1;
+  if (crlf === 0) return '\n';
+  return crlf === breaks ? '\r\n' : 'mixed';
 }
 
 function dominantLineEnding(content: string): '\n' | '\r\n' {

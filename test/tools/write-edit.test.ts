@@ -110,6 +110,40 @@ describe('edit tool', () => {
     expect(await contentOf(ws, 'f.js')).toBe('x();\ny();\nx();\nz();\nx();\n');
   });
 
+  test('overlapping matches are ambiguous: "aa" in "aaa" is two matches', async () => {
+    const ws = new MemoryWorkspace({ 'f.txt': 'xaaay\n' });
+    await expect(runTool(createEditTool(ws), { path: 'f.txt', oldText: 'aa', newText: 'b' })).rejects.toThrow(
+      'Found 2 matches of oldText in f.txt',
+    );
+    expect(await contentOf(ws, 'f.txt')).toBe('xaaay\n');
+  });
+
+  test('replaceAll with overlapping matches replaces left to right, as String.replaceAll does', async () => {
+    const ws = new MemoryWorkspace({ 'f.txt': 'aaaaa\n' });
+    const result = await runTool(createEditTool(ws), { path: 'f.txt', oldText: 'aa', newText: 'b', replaceAll: true });
+    expect(await contentOf(ws, 'f.txt')).toBe('bba\n');
+    expect(result.details?.replacements).toBe(2);
+  });
+
+  test('mixed line endings: the exact spelling wins over the converted one', async () => {
+    // Mostly CRLF, so LF oldText would also match the CRLF lines once converted.
+    const ws = new MemoryWorkspace({ 'mixed.txt': 'x\r\ny\r\nz\r\nx\ny\n' });
+    await runTool(createEditTool(ws), { path: 'mixed.txt', oldText: 'x\ny', newText: 'X\nY' });
+    expect(await contentOf(ws, 'mixed.txt')).toBe('x\r\ny\r\nz\r\nX\nY\n');
+  });
+
+  test('CRLF oldText matched exactly in a CRLF file still writes CRLF', async () => {
+    const ws = new MemoryWorkspace({ 'win.txt': 'a\r\nb\r\nc\r\n' });
+    await runTool(createEditTool(ws), { path: 'win.txt', oldText: 'a\r\nb', newText: 'x\ny' });
+    expect(await contentOf(ws, 'win.txt')).toBe('x\r\ny\r\nc\r\n');
+  });
+
+  test('mixed line endings: a spelling in the minority ending is still found', async () => {
+    const ws = new MemoryWorkspace({ 'mixed.txt': 'a\r\nb\r\nc\r\nd\ne\n' });
+    await runTool(createEditTool(ws), { path: 'mixed.txt', oldText: 'd\r\ne', newText: 'D\r\nE' });
+    expect(await contentOf(ws, 'mixed.txt')).toBe('a\r\nb\r\nc\r\nD\nE\n');
+  });
+
   test('replaceAll replaces every match', async () => {
     const ws = new MemoryWorkspace({ 'f.js': 'x();\ny();\nx();\n' });
     const result = await runTool(createEditTool(ws), {
