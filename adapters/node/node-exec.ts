@@ -10,7 +10,11 @@ export interface RunCommandOptions {
   /** An absolute directory, already confined by the caller. */
   cwd: string;
   shell: string;
-  env: Record<string, string | undefined>;
+  /**
+   * Set on top of `inheritedEnvironment()`, so a secret the filter drops can
+   * be given back on purpose. `undefined` removes a variable.
+   */
+  extraEnv?: Record<string, string | undefined>;
   maxOutputBytes: number;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -48,6 +52,39 @@ function trackUntilExit(child: ChildProcess): void {
   });
 }
 
+/**
+ * Names that usually hold a secret. The commands a model runs print what they
+ * see into its context, the session file and the next request, so such
+ * variables stay behind. `QCORE_TOKEN` (the exec server's) already matches.
+ */
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
+
+/**
+ * The environment a command inherits: `source` (this process's by default)
+ * without any variable whose name contains KEY, SECRET, TOKEN, PASSWORD or
+ * CREDENTIAL in any case, nor `QCORE_TOKEN`. `PATH`, `HOME`, `LANG` and the
+ * like stay.
+ */
+export function inheritedEnvironment(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined || name === 'QCORE_TOKEN' || SECRET_NAME.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+function commandEnvironment(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+  const env = inheritedEnvironment();
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 export function runCommand(command: string, options: RunCommandOptions): Promise<ExecResult> {
   const output = new OutputTail(options.maxOutputBytes);
   if (options.signal?.aborted) return Promise.resolve({ exitCode: null, output: '', timedOut: false });
@@ -57,7 +94,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     try {
       child = spawn(options.shell, ['-c', command], {
         cwd: options.cwd,
-        env: options.env,
+        env: commandEnvironment(options.extraEnv),
         // Its own process group (pgid = pid), so one signal reaches every descendant.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -124,7 +124,7 @@ export class NodeWorkspace implements Workspace {
     return runCommand(command, {
       cwd: real,
       shell: this.#options.shell ?? 'bash',
-      env: { ...process.env, ...this.#options.env },
+      extraEnv: this.#options.env,
       maxOutputBytes: this.#options.maxOutputBytes ?? 1024 * 1024,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
