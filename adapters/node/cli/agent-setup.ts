@@ -18,6 +18,8 @@ export interface AgentSetupInput {
   thinking: ReasoningLevel;
   tools: readonly CodingToolName[] | undefined;
   messages: AgentMessage[];
+  /** Variables given to commands on top of the filtered environment (`--env`, the config's `env`). */
+  commandEnv: Record<string, string>;
   getApiKey: (provider: string) => string | undefined;
 }
 
@@ -33,7 +35,7 @@ export interface AgentSetup {
 }
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
-  const workspace = new NodeWorkspace(input.cwd);
+  const workspace = new NodeWorkspace(input.cwd, { env: input.commandEnv });
   const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);

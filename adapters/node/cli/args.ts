@@ -3,6 +3,7 @@
  * a `UsageError` (exit 2) with one line that says what to change.
  */
 import { parseArgs } from 'node:util';
+import { baseUrlProblem, hideUserinfo } from '../../../src/ai/base-url.js';
 import type { ReasoningLevel } from '../../../src/ai/types.js';
 import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
 import { UsageError } from './errors.js';
@@ -24,6 +25,8 @@ export interface RunArgs {
   thinking?: ReasoningLevel;
   tools?: CodingToolName[];
   cwd?: string;
+  /** Names of variables of qcore's own environment that commands get too. */
+  env?: string[];
   continue: boolean;
   session?: string;
   noSession: boolean;
@@ -52,6 +55,7 @@ const RUN_OPTIONS = {
   thinking: { type: 'string' },
   tools: { type: 'string' },
   cwd: { type: 'string' },
+  env: { type: 'string', multiple: true },
   continue: { type: 'boolean', short: 'c' },
   session: { type: 'string' },
   // Declared by hand: parseArgs negates booleans only from Node 22.
@@ -106,6 +110,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values.thinking !== undefined) args.thinking = parseThinking(values.thinking, '--thinking');
   if (values.tools !== undefined) args.tools = parseTools(values.tools);
   if (values.cwd !== undefined) args.cwd = nonEmpty('--cwd', values.cwd);
+  if (values.env !== undefined) args.env = values.env.map(parseEnvName);
   if (values.session !== undefined) args.session = nonEmpty('--session', values.session);
   return args;
 }
@@ -163,13 +168,20 @@ function nonEmpty(flag: string, value: string): string {
 }
 
 function parseUrl(flag: string, value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch {
-    // Reported below.
-  }
-  throw new UsageError(`${flag} must be an http(s) URL, got "${value}"`);
+  const problem = baseUrlProblem(value, flag);
+  if (problem !== undefined) throw new UsageError(problem);
+  const { protocol } = new URL(value);
+  if (protocol === 'http:' || protocol === 'https:') return value;
+  throw new UsageError(`${flag} must be an http(s) URL, got "${hideUserinfo(value)}"`);
+}
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A name only: a value here would show in `ps`, and the point is to pass on what is already set. */
+function parseEnvName(value: string): string {
+  if (ENV_NAME.test(value)) return value;
+  const shown = value.includes('=') ? `${value.slice(0, value.indexOf('='))}=…` : value;
+  throw new UsageError(`--env takes a variable name such as GITHUB_TOKEN, got "${shown}"`);
 }
 
 type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS;

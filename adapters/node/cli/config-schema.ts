@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { baseUrlProblem, hideUserinfo } from '../../../src/ai/base-url.js';
 import { CODING_TOOL_NAMES } from '../../../src/tools/coding-tools.js';
-import { THINKING_LEVELS } from './args.js';
+import { ENV_NAME, THINKING_LEVELS } from './args.js';
 
 const toolName = z.enum(CODING_TOOL_NAMES);
 const thinkingLevel = z.enum(THINKING_LEVELS);
@@ -67,6 +67,12 @@ const customModel = z.strictObject({
 
 export const configSchema = z
   .strictObject({
+    /** Variables of qcore's environment that commands get, past the filter that keeps secrets from them. */
+    env: z
+      .array(
+        z.string().regex(ENV_NAME, 'expected a variable name (letters, digits and "_", not starting with a digit)'),
+      )
+      .optional(),
     default: z
       .strictObject({
         provider: providerName.optional(),
@@ -107,6 +113,7 @@ export type CustomModelConfig = NonNullable<NonNullable<QcoreConfig['models']>['
 
 /** Every key the schema knows, to suggest one for a typo. */
 export const CONFIG_KEYS: readonly string[] = [
+  'env',
   'default',
   'models',
   'ui',

@@ -27,7 +27,11 @@ Model:
 
 Agent:
   --tools LIST          comma-separated subset of ${CODING_TOOL_NAMES.join(',')} (default: all)
-  --cwd DIR             work in DIR instead of the current directory
+  --cwd DIR             work in DIR instead of the current directory. The file tools
+                        cannot reach outside it; bash starts there but is not confined:
+                        it is not sandboxed and can run anything you can
+  --env NAME            give commands the variable NAME from this environment, even one
+                        that looks like a secret (repeatable; also "env" in the config)
   --hide-thinking       do not show the model's thinking
 
 Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):

@@ -11,6 +11,7 @@ import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
 import { createCodingAgent } from './agent-setup.js';
 import { parseThinking, type RunArgs } from './args.js';
 import { loadConfig } from './config.js';
+import type { QcoreConfig } from './config-schema.js';
 import type { Demo } from './demo.js';
 import { CliError, UsageError } from './errors.js';
 import { version } from './help.js';
@@ -86,6 +87,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       thinking,
       tools: args.tools ?? config.default?.tools,
       messages,
+      commandEnv: commandEnv(args, config, env, warn),
       getApiKey: (provider) => {
         if (demo && setup.agent.state.model === demo.model) return demo.apiKey;
         if (args.apiKey && provider === startProvider) return args.apiKey;
@@ -187,6 +189,26 @@ function resolveCwd(flag: string | undefined): string {
   if (!isDirectory) throw new UsageError(`--cwd ${dir} is not a directory`);
   // Sessions match on the directory, so one directory must have one spelling.
   return realpathSync(dir);
+}
+
+/** The variables `--env` and the config's `env` name, with their values from qcore's own environment. */
+function commandEnv(
+  args: RunArgs,
+  config: QcoreConfig,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): Record<string, string> {
+  const passed: Record<string, string> = {};
+  const sources = [
+    ...(config.env ?? []).map((name) => ({ name, source: 'env in the config file' })),
+    ...(args.env ?? []).map((name) => ({ name, source: '--env' })),
+  ];
+  for (const { name, source } of sources) {
+    const value = env[name];
+    if (value !== undefined) passed[name] = value;
+    else if (!(name in passed)) warn(`${source} ${name}: it is not set, so commands do not get it`);
+  }
+  return passed;
 }
 
 function envThinking(env: NodeJS.ProcessEnv): ReasoningLevel | undefined {

@@ -26,9 +26,7 @@ export function buildSystemPrompt(input: SystemPromptInput): string {
   const sections = [
     `You are qcore, a coding agent working in the user's project through tools. You help with reading, explaining, changing and reviewing code, and with running commands.
 
-Working directory: ${input.cwd}
-Every tool path is relative to it; you cannot reach files outside it.
-Today's date: ${localDate(input.date)}`,
+${[`Working directory: ${input.cwd}`, ...reach(input.tools), `Today's date: ${localDate(input.date)}`].join('\n')}`,
     tools.length > 0
       ? `Tools:\n${tools.join('\n')}`
       : 'You have no tools in this session: answer from the conversation alone, and say so if you would need to see files.',
@@ -41,6 +39,23 @@ Today's date: ${localDate(input.date)}`,
     );
   }
   return sections.join('\n\n');
+}
+
+const FILE_TOOLS = new Set(['read', 'write', 'edit', 'ls', 'find', 'grep']);
+
+/** Where the tools can reach, said exactly: the model is told no more than the workspace enforces. */
+function reach(tools: readonly string[]): string[] {
+  const lines: string[] = [];
+  const fileTools = tools.filter((name) => FILE_TOOLS.has(name));
+  if (fileTools.length > 0) {
+    lines.push(`The file tools (${fileTools.join(', ')}) take paths relative to it and cannot reach files outside it.`);
+  }
+  if (tools.includes('bash')) {
+    lines.push(
+      "bash starts in it but is not confined to it: it is not sandboxed and runs with the user's own permissions, so keep commands to this project unless the user asks for more.",
+    );
+  }
+  return lines;
 }
 
 function guidelines(tools: readonly string[]): string[] {
