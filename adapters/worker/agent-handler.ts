@@ -18,7 +18,11 @@ export interface AgentHandlerOptions<Env = unknown> extends AgentOptions {
   /**
    * Decides who may run the agent: `false` answers 401, a `Response` is sent
    * as is (a 403, say). **Without it anyone who can reach the URL runs the
-   * agent on your API key.**
+   * agent on your API key.** It is the one place for authentication. It runs
+   * only for a POST whose Content-Type is `application/json` (anything else is
+   * refused with 415 first), which a page on another site can send only
+   * through CORS. A credential the browser attaches by itself, such as a
+   * cookie, still needs a check of the `Origin` header here.
    */
   authorize?: (request: Request, env: Env) => boolean | Response | Promise<boolean | Response>;
   /** Largest request body accepted, in bytes; more is refused with 413. Default 4 MiB. */
@@ -66,8 +70,9 @@ const SSE_HEADERS: Record<string, string> = {
  * connect to anything there. Fixed options share their tools (and so any
  * workspace) between requests; a function gives each request its own.
  *
- * The POST body is `{ prompt }` or `{ messages }` (a session whose last
- * message is the new input; the options' own `messages` go first). The
+ * The POST body is JSON (`Content-Type: application/json`, else 415):
+ * `{ prompt }` or `{ messages }` (a session whose last message is the new
+ * input; the options' own `messages` go first). The
  * client's messages are trusted as the conversation: `authorize` is what
  * decides who may talk to the model. A client that disconnects aborts the
  * run, through the body's `cancel()` and `request.signal` (the
@@ -88,6 +93,15 @@ export function createAgentHandler<Env = unknown>(setup: AgentHandlerSetup<Env>)
     if (request.method !== 'POST') {
       const allow = options.cors ? 'POST, OPTIONS' : 'POST';
       return jsonError(405, `${request.method} is not allowed: POST a JSON body`, { ...cors, allow });
+    }
+
+    // A page on any site can POST text/plain or a form, with the user's cookies, and no preflight
+    // asks first; application/json cannot be sent cross-site without CORS letting it through.
+    if (!isJsonContentType(request.headers.get('content-type'))) {
+      return jsonError(415, 'send the body as JSON, with Content-Type: application/json', {
+        ...cors,
+        'accept-post': 'application/json',
+      });
     }
 
     if (options.authorize) {
@@ -177,6 +191,10 @@ export function createAgentHandler<Env = unknown>(setup: AgentHandlerSetup<Env>)
     ctx?.waitUntil(done);
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...cors } });
   };
+}
+
+function isJsonContentType(value: string | null): boolean {
+  return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 function jsonError(status: number, message: string, headers: Record<string, string>): Response {

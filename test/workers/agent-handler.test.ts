@@ -204,6 +204,53 @@ describe('createAgentHandler in workerd', () => {
     }
   });
 
+  test('a POST that is not application/json gets 415 and runs nothing, not even authorize', async () => {
+    let ran = 0;
+    let asked = 0;
+    const handler = createAgentHandler({
+      model: claude('http://127.0.0.1:9'),
+      streamOptions: {
+        apiKey: 'k',
+        fetch: async () => {
+          ran++;
+          return new Response('no', { status: 400 });
+        },
+      },
+      // A cookie session: what a cross-site form post carries without the page's say.
+      authorize: (request) => {
+        asked++;
+        return request.headers.get('cookie') === 'session=valid';
+      },
+      cors: { origin: 'https://app.example' },
+    });
+    const e = env('http://127.0.0.1:9');
+    const form = (contentType: string | undefined) => {
+      const headers: Record<string, string> = { cookie: 'session=valid', origin: 'https://app.example' };
+      if (contentType !== undefined) headers['content-type'] = contentType;
+      // What <form enctype="text/plain"> sends: a body that happens to be JSON.
+      return new Request(URL_, { method: 'POST', headers, body: '{"prompt":"rm -rf","x":"="}' });
+    };
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+      const response = await handler(form(type), e);
+      expect(response.status, type).toBe(415);
+      expect(response.headers.get('accept-post')).toBe('application/json');
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('application/json');
+    }
+    const noType = new Request(URL_, {
+      method: 'POST',
+      headers: { cookie: 'session=valid' },
+      body: new Uint8Array([1]),
+    });
+    expect((await handler(noType, e)).status).toBe(415);
+    expect([ran, asked]).toEqual([0, 0]);
+
+    const json = await handler(form('Application/JSON; charset=utf-8'), e);
+    expect(json.status).toBe(200);
+    await json.text();
+    expect([ran, asked]).toEqual([1, 1]);
+  });
+
   test('answers CORS preflights for the listed origin only', async () => {
     const handler = workerHandler();
     const e = env('http://127.0.0.1:9');
