@@ -261,7 +261,46 @@ async function answerReply(
       // Keep the connection open until the client gives up.
       await new Promise<void>((resolve) => res.once('close', () => resolve()));
       return;
+    case 'endlessLine': {
+      await writeEvents(res, head, reply, contentType, false);
+      const total = fault.bytes ?? 64 * 1024 * 1024;
+      const piece = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      if (await writeUnlessClosed(res, Buffer.from('data: '))) {
+        while (
+          sent < total &&
+          (await writeUnlessClosed(res, piece.subarray(0, Math.min(piece.length, total - sent))))
+        ) {
+          sent += piece.length;
+        }
+      }
+      if (!res.destroyed) res.end();
+      return;
+    }
+    case 'keepalive': {
+      await writeEvents(res, head, reply, contentType, false);
+      const interval = fault.intervalMs ?? 50;
+      while (await writeUnlessClosed(res, Buffer.from(': keepalive\n\n'))) {
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+      return;
+    }
   }
+}
+
+/** Writes and waits for the socket to take the bytes; false once the client has gone. */
+function writeUnlessClosed(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onClose = (): void => resolve(false);
+    res.once('close', onClose);
+    const done = (): void => {
+      res.off('close', onClose);
+      resolve(!res.destroyed);
+    };
+    if (res.write(chunk)) done();
+    else res.once('drain', done);
+  });
 }
 
 async function writeEvents(

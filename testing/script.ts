@@ -44,7 +44,14 @@ export type MockStreamFault =
   /** Sends an event whose JSON is broken. */
   | { type: 'malformed'; afterEvents: number }
   /** Sends the provider's own "overloaded" error event. */
-  | { type: 'overloaded'; afterEvents?: number };
+  | { type: 'overloaded'; afterEvents?: number }
+  /**
+   * Starts an SSE `data:` line and never ends it: sends `bytes` (default
+   * 64 MiB) with no newline, or until the client closes the connection.
+   */
+  | { type: 'endlessLine'; afterEvents?: number; bytes?: number }
+  /** Sends only SSE comment lines, one every `intervalMs` (default 50), until the client closes. */
+  | { type: 'keepalive'; afterEvents?: number; intervalMs?: number };
 
 /** A streamed reply, encoded in the wire format of the endpoint it answers. */
 export interface MockReply {
@@ -72,7 +79,10 @@ export interface MockReply {
   id?: string;
 }
 
-/** A non-streamed HTTP error, such as 429 with `retry-after`, or 500 with a JSON body. */
+/**
+ * A non-streamed HTTP answer, such as 429 with `retry-after`, 500 with a JSON
+ * body, or a redirect (`status: 307, headers: { location }`).
+ */
 export interface MockHttpError {
   type: 'http';
   status: number;
