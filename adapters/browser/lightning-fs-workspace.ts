@@ -5,6 +5,7 @@
  * `bash` out.
  */
 import FS from '@isomorphic-git/lightning-fs';
+import { checkRange, sliceRange } from '../../src/tools/file-range.js';
 import { normaliseRoot, ROOT, resolveWorkspacePath } from '../../src/tools/paths.js';
 import type { Workspace, WorkspaceEntry, WorkspaceEntryType, WorkspaceStat } from '../../src/tools/types.js';
 import { WorkspaceError } from '../../src/tools/types.js';
@@ -74,6 +75,16 @@ export class LightningFsWorkspace implements Workspace {
     if (!(data instanceof Uint8Array)) throw workspaceError('ENOENT', relative);
     // A fresh view: LightningFS pins its own toString on the array it returns.
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * LightningFS stores a file as one IndexedDB value and cannot read part of
+   * it, so this reads the whole file and slices it: it bounds what a caller
+   * keeps, not what is loaded.
+   */
+  async readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(offset, length, this.#resolve(path));
+    return sliceRange(await this.readFile(path), offset, length);
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {

@@ -3,6 +3,7 @@
  * sandboxes that only need files. It has no symlinks and no shell unless one
  * is passed in.
  */
+import { checkRange, sliceRange } from './file-range.js';
 import { basename, dirname, normaliseRoot, ROOT, resolveWorkspacePath } from './paths.js';
 import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceStat } from './types.js';
 import { WorkspaceError } from './types.js';
@@ -58,6 +59,14 @@ export class MemoryWorkspace implements Workspace {
     const node = this.#lookup(relative);
     if (node.kind === 'dir') throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
     return node.data.slice();
+  }
+
+  async readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const relative = this.#resolve(path);
+    checkRange(offset, length, relative);
+    const node = this.#lookup(relative);
+    if (node.kind === 'dir') throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
+    return sliceRange(node.data, offset, length);
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {

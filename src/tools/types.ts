@@ -8,7 +8,12 @@
  * outside its root, whatever the caller checked before.
  */
 
-export type WorkspaceEntryType = 'file' | 'dir' | 'symlink';
+/**
+ * `special` is anything else a real filesystem holds: a FIFO, socket or
+ * device. Tools never open one, since reading a FIFO blocks and a device
+ * may never end.
+ */
+export type WorkspaceEntryType = 'file' | 'dir' | 'symlink' | 'special';
 
 export interface WorkspaceEntry {
   name: string;
@@ -47,6 +52,14 @@ export interface Workspace {
    */
   readonly root: string;
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Up to `length` bytes of a file from byte `offset`: fewer only where the
+   * file ends, none from its end on. Optional; without it callers read the
+   * whole file with `readFile` and slice it. A backend that can read part
+   * of a file (a disk, a server) should offer it, so a page of a huge file
+   * costs a page of memory.
+   */
+  readFileRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   readdir(path: string): Promise<WorkspaceEntry[]>;
   stat(path: string): Promise<WorkspaceStat>;

@@ -57,6 +57,22 @@ describe('LightningFsWorkspace', () => {
     ]);
   });
 
+  test('readFileRange reads the whole file and returns a copy of the part asked for', async () => {
+    const ws = await workspace({ 'a.txt': 'abcdef', 'd/x': '' });
+    await ws.fs.promises.symlink('a.txt', '/link');
+    expect(decode(await ws.readFileRange('a.txt', 0, 3))).toBe('abc');
+    expect(decode(await ws.readFileRange('/workspace/a.txt', 4, 10))).toBe('ef');
+    expect(decode(await ws.readFileRange('link', 1, 2))).toBe('bc');
+    expect((await ws.readFileRange('a.txt', 6, 4)).byteLength).toBe(0);
+    const part = await ws.readFileRange('a.txt', 1, 2);
+    part[0] = 0x7a;
+    expect(decode(await ws.readFile('a.txt'))).toBe('abcdef');
+    await expect(ws.readFileRange('d', 0, 1)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(ws.readFileRange('nope', 0, 1)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(ws.readFileRange('a.txt', -1, 1)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ws.readFileRange('../x', 0, 1)).rejects.toMatchObject({ code: 'EOUTSIDE' });
+  });
+
   test('a custom root is where absolute paths start', async () => {
     const ws = await workspace({ 'a.txt': 'A' }, '/sandbox');
     expect(decode(await ws.readFile('/sandbox/a.txt'))).toBe('A');

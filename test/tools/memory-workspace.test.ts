@@ -77,6 +77,30 @@ describe('MemoryWorkspace', () => {
     expect([...(await ws.readFile('x'))]).toEqual([1, 2, 3]);
   });
 
+  test('readFileRange returns a copy of part of a file, shorter at its end', async () => {
+    const ws = new MemoryWorkspace({ 'a.txt': 'abcdef', 'd/x': '' });
+    expect(decode(await ws.readFileRange('a.txt', 0, 3))).toBe('abc');
+    expect(decode(await ws.readFileRange('/workspace/a.txt', 4, 10))).toBe('ef');
+    expect((await ws.readFileRange('a.txt', 6, 4)).byteLength).toBe(0);
+    expect((await ws.readFileRange('a.txt', 100, 4)).byteLength).toBe(0);
+    expect((await ws.readFileRange('a.txt', 2, 0)).byteLength).toBe(0);
+    const part = await ws.readFileRange('a.txt', 1, 2);
+    part[0] = 0x7a;
+    expect(decode(await ws.readFile('a.txt'))).toBe('abcdef');
+    await expect(ws.readFileRange('d', 0, 1)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(ws.readFileRange('nope', 0, 1)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(ws.readFileRange('../x', 0, 1)).rejects.toMatchObject({ code: 'EOUTSIDE' });
+    for (const [offset, length] of [
+      [-1, 1],
+      [0, -1],
+      [0.5, 1],
+      [0, Number.NaN],
+      [0, Number.POSITIVE_INFINITY],
+    ] as const) {
+      await expect(ws.readFileRange('a.txt', offset, length)).rejects.toMatchObject({ code: 'EINVAL' });
+    }
+  });
+
   test('mkdir', async () => {
     const ws = new MemoryWorkspace({ 'a.txt': 'A' });
     await expect(ws.mkdir('x/y')).rejects.toMatchObject({ code: 'ENOENT' });

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { encodeBase64 } from '../../src/tools/base64.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
 import { createReadTool } from '../../src/tools/read-tool.js';
+import type { Workspace, WorkspaceEntry, WorkspaceStat } from '../../src/tools/types.js';
 import { ESCAPES, runTool, textOf } from './run-tool.js';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0xff]);
@@ -161,5 +162,160 @@ describe('read tool', () => {
       await expect(runTool(tool, { path })).rejects.toThrow('outside the workspace root /workspace');
     }
     expect(textOf(await runTool(tool, { path: '/workspace/a.txt' }))).toBe('inside');
+  });
+});
+
+const MiB = 1024 * 1024;
+
+/**
+ * A file too big to hold, generated on demand: line n is n padded to 15
+ * digits and a newline, 16 bytes a line. `readFile` fails, so any test
+ * passes only if read never loads the whole file.
+ */
+class HugeFileWorkspace implements Workspace {
+  readonly root = '/workspace';
+  readonly ranges: [number, number][] = [];
+  constructor(
+    readonly size: number,
+    readonly header: Uint8Array = new Uint8Array(0),
+  ) {}
+  async readFile(): Promise<Uint8Array> {
+    throw new Error('readFile loads the whole file');
+  }
+  async readFileRange(_path: string, offset: number, length: number): Promise<Uint8Array> {
+    this.ranges.push([offset, length]);
+    const end = Math.min(this.size, offset + length);
+    if (end <= offset) return new Uint8Array(0);
+    const firstLine = Math.floor(offset / 16);
+    const lastLine = Math.ceil(end / 16);
+    let text = '';
+    for (let line = firstLine; line < lastLine; line++) text += `${String(line + 1).padStart(15, '0')}\n`;
+    const bytes = new TextEncoder().encode(text).subarray(offset - firstLine * 16, end - firstLine * 16);
+    bytes.set(this.header.subarray(offset, end), 0);
+    return bytes;
+  }
+  async stat(): Promise<WorkspaceStat> {
+    return { type: 'file', size: this.size, mtimeMs: 0 };
+  }
+  async writeFile(): Promise<void> {}
+  async readdir(): Promise<WorkspaceEntry[]> {
+    return [];
+  }
+  async mkdir(): Promise<void> {}
+  async rm(): Promise<void> {}
+}
+
+const padded = (line: number) => String(line).padStart(15, '0');
+
+/** A workspace without `readFileRange`, counting whole-file reads. */
+function withoutRanges(inner: MemoryWorkspace): Workspace & { reads: number } {
+  const counted = {
+    root: inner.root,
+    reads: 0,
+    readFile: (path: string) => {
+      counted.reads++;
+      return inner.readFile(path);
+    },
+    writeFile: inner.writeFile.bind(inner),
+    readdir: inner.readdir.bind(inner),
+    stat: inner.stat.bind(inner),
+    mkdir: inner.mkdir.bind(inner),
+    rm: inner.rm.bind(inner),
+  };
+  return counted;
+}
+
+describe('read tool on large files', () => {
+  test('a 600 MB file shows its first page from ranges of at most 1 MiB, and says more lines follow', async () => {
+    const ws = new HugeFileWorkspace(600 * MiB);
+    const result = await runTool(createReadTool(ws), { path: 'big.log' });
+    const text = textOf(result);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(padded(1));
+    expect(lines[1999]).toBe(padded(2000));
+    expect(text).not.toContain('is empty');
+    expect(lines.at(-1)).toBe(
+      '[Showing lines 1-2000 of a 600 MB file; more lines follow. Use offset=2001 to continue.]',
+    );
+    expect(result.details).toMatchObject({ size: 600 * MiB, startLine: 1, endLine: 2000, truncated: true });
+    expect(result.details?.totalLines).toBeUndefined();
+    expect(ws.ranges.every(([, length]) => length <= MiB)).toBe(true);
+    expect(ws.ranges.reduce((sum, [, length]) => sum + length, 0)).toBeLessThanOrEqual(2 * MiB);
+  });
+
+  test('an offset deep in a large file is reached by scanning chunks, never the whole file', async () => {
+    const ws = new HugeFileWorkspace(40 * MiB);
+    const lastLine = (40 * MiB) / 16;
+    const deep = await runTool(createReadTool(ws), { path: 'big.log', offset: 2_000_000, limit: 3 });
+    expect(textOf(deep)).toBe(
+      `${padded(2_000_000)}\n${padded(2_000_001)}\n${padded(2_000_002)}\n\n[Showing lines 2000000-2000002 of a 40 MB file; more lines follow. Use offset=2000003 to continue.]`,
+    );
+    // Near the end the rest of the file is already in hand, so the total is known.
+    const tail = await runTool(createReadTool(ws), { path: 'big.log', offset: lastLine - 1 });
+    expect(textOf(tail)).toBe(`${padded(lastLine - 1)}\n${padded(lastLine)}`);
+    expect(tail.details).toMatchObject({ totalLines: lastLine, endLine: lastLine, truncated: false });
+    await expect(runTool(createReadTool(ws), { path: 'big.log', offset: lastLine + 1 })).rejects.toThrow(
+      `offset ${lastLine + 1} is past the end of big.log, which has ${lastLine} lines`,
+    );
+    expect(ws.ranges.every(([, length]) => length <= MiB)).toBe(true);
+  });
+
+  test('an image over the cap is refused from its size, without reading it whole', async () => {
+    const ws = new HugeFileWorkspace(100 * MiB, PNG);
+    await expect(runTool(createReadTool(ws), { path: 'huge.png' })).rejects.toThrow(
+      'huge.png is a 100 MB image; the limit is 5 MB',
+    );
+    expect(ws.ranges.every(([, length]) => length <= MiB)).toBe(true);
+  });
+
+  test('a multi-byte character split across the 1 MiB chunk boundary decodes whole', async () => {
+    // Line 1 fills the first chunk but one byte, so "é" (2 bytes) straddles the boundary.
+    const first = 'a'.repeat(MiB - 1);
+    const ws = new MemoryWorkspace({ 'u.txt': `${first}é€😀\nnext ü\n` });
+    const tool = createReadTool(ws, { maxLineChars: 2 * MiB, maxBytes: 4 * MiB });
+    const text = textOf(await runTool(tool, { path: 'u.txt' }));
+    expect(text).toBe(`${first}é€😀\nnext ü`);
+    expect(text).not.toContain('\uFFFD');
+    // Starting past the boundary: the second line begins inside the second chunk.
+    expect(textOf(await runTool(tool, { path: 'u.txt', offset: 2 }))).toBe('next ü');
+  });
+
+  test('CRLF split across the chunk boundary is one line break', async () => {
+    const first = 'b'.repeat(MiB - 1);
+    const ws = new MemoryWorkspace({ 'crlf.txt': `${first}\r\nsecond\r\nthird` });
+    const tool = createReadTool(ws, { maxLineChars: 2 * MiB, maxBytes: 4 * MiB });
+    const result = await runTool(tool, { path: 'crlf.txt' });
+    expect(textOf(result)).toBe(`${first}\nsecond\nthird`);
+    expect(result.details).toMatchObject({ totalLines: 3 });
+    expect(textOf(await runTool(tool, { path: 'crlf.txt', offset: 2, limit: 1 }))).toBe(
+      'second\n\n[Showing lines 2-2 of 3. Use offset=3 to continue.]',
+    );
+  });
+
+  test('a line longer than a chunk is cut, counting every character it has', async () => {
+    const ws = new MemoryWorkspace({ 'min.js': `${'x'.repeat(3 * MiB)}\nafter` });
+    const text = textOf(await runTool(createReadTool(ws), { path: 'min.js' }));
+    expect(text).toBe(`${'x'.repeat(2000)}… [line truncated: ${3 * MiB - 2000} more characters]\nafter`);
+  });
+
+  test('invalid UTF-8 shows replacement characters, never an empty file', async () => {
+    const ws = new MemoryWorkspace({ 'latin1.txt': new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x6f, 0x6b]) });
+    const result = await runTool(createReadTool(ws), { path: 'latin1.txt' });
+    expect(textOf(result)).toBe('caf\uFFFD\nok');
+  });
+
+  test('a workspace without readFileRange is read once per call, however many chunks it spans', async () => {
+    // 100-byte lines: 2 MB, so line 15000 lies in the second chunk.
+    const ws = withoutRanges(new MemoryWorkspace({ 'f.txt': numberedLines(20_000, 99) }));
+    const tool = createReadTool(ws);
+    const page = textOf(await runTool(tool, { path: 'f.txt', offset: 15_000, limit: 2 }));
+    expect(
+      page
+        .split('\n')
+        .slice(0, 2)
+        .map((line) => line.slice(0, 11)),
+    ).toEqual(['line 15000.', 'line 15001.']);
+    expect(page.endsWith('[Showing lines 15000-15001 of 20000. Use offset=15002 to continue.]')).toBe(true);
+    expect(ws.reads).toBe(1);
   });
 });
