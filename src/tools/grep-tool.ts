@@ -1,12 +1,15 @@
 /**
  * The `grep` tool: a JavaScript regular expression over the workspace's text
- * files. Pure JS, so it works where no `rg` exists, such as a browser.
+ * files. Pure JS, so it works where no `rg` exists, such as a browser. The
+ * regex runs in an injected `GrepMatcher`, which can put it where it can be
+ * killed.
  */
 import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
 import { defineTool } from './define-tool.js';
 import { decodeText, isBinary } from './file-content.js';
 import { createGlobMatcher } from './glob.js';
+import { defaultGrepMatcher, type GrepLineMatch, type GrepMatcher, type GrepPattern } from './grep-matcher.js';
 import { ROOT, relativeTo, resolveWorkspacePath } from './paths.js';
 import { describeFileError } from './tool-errors.js';
 import { DEFAULT_MAX_BYTES, formatBytes, truncateHead } from './truncate.js';
@@ -24,6 +27,12 @@ export interface GrepToolOptions {
   maxFileBytes?: number;
   /** Entries walked before giving up. Default 100,000. */
   maxEntries?: number;
+  /**
+   * Runs the regular expression over each file. Default: in place, refusing
+   * nested quantifiers. `qcore/node` and `qcore/browser` inject one that runs
+   * in a worker it can kill.
+   */
+  matcher?: GrepMatcher;
 }
 
 export interface GrepToolDetails {
@@ -63,13 +72,15 @@ export function createGrepTool(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES;
+  const matcher = options.matcher ?? defaultGrepMatcher;
 
   return defineTool<typeof parameters, GrepToolDetails>({
     name: 'grep',
     description: `Search file contents with a JavaScript regular expression. Prints "path:line: text" for matches and "path-line- text" for context lines. Skips binary, gitignored and node_modules files and files over ${formatBytes(maxFileBytes)}. Up to ${defaultLimit} matches unless limit is given.`,
     parameters,
     async execute(args, { signal }) {
-      const regex = compilePattern(args.pattern, args.literal === true, args.ignoreCase === true);
+      const pattern = compilePattern(args.pattern, args.literal === true, args.ignoreCase === true);
+      matcher.check?.(pattern);
       const limit = args.limit ?? defaultLimit;
       const context = args.context ?? 0;
       const path = args.path ?? '.';
@@ -117,18 +128,20 @@ export function createGrepTool(
           return;
         }
         details.searched++;
-        const lines = splitLines(decodeText(bytes) ?? '');
-        const hits: number[] = [];
-        for (let i = 0; i < lines.length && details.matches < limit; i++) {
-          if (regex.test(lines[i] ?? '')) {
-            hits.push(i);
-            details.matches++;
-          }
+        const text = decodeText(bytes) ?? '';
+        let hits: GrepLineMatch[];
+        try {
+          hits = await matcher.match({ pattern, text, limit: limit - details.matches, signal });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`grep stopped while searching ${file}: ${reason}`);
         }
         if (hits.length === 0) return;
+        details.matches += hits.length;
         details.files++;
         if (details.matches >= limit) details.limitReached = true;
-        renderFile(out, file, lines, hits, context, (line) => excerpt(line, regex, maxLineChars));
+        renderFile(out, file, splitLines(text), hits, context, maxLineChars);
       };
 
       if (startStat.type === 'dir') {
@@ -172,15 +185,18 @@ export function createGrepTool(
   });
 }
 
-function compilePattern(pattern: string, literal: boolean, ignoreCase: boolean): RegExp {
+/** Checks the syntax here, so the error is clear whatever matcher runs the pattern. */
+function compilePattern(pattern: string, literal: boolean, ignoreCase: boolean): GrepPattern {
   const source = literal ? pattern.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : pattern;
   const flags = ignoreCase ? 'i' : '';
   try {
     // Unicode mode first so `\p{L}` and astral characters work; many plain patterns are invalid there.
-    return new RegExp(source, `${flags}u`);
+    new RegExp(source, `${flags}u`);
+    return { source, flags: `${flags}u` };
   } catch {
     try {
-      return new RegExp(source, flags);
+      new RegExp(source, flags);
+      return { source, flags };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
@@ -205,31 +221,30 @@ function renderFile(
   out: string[],
   file: string,
   lines: readonly string[],
-  hits: readonly number[],
+  hits: readonly GrepLineMatch[],
   context: number,
-  show: (line: string) => string,
+  maxLineChars: number,
 ): void {
-  const isHit = new Set(hits);
+  const hitAt = new Map(hits.map((hit) => [hit.line, hit]));
   let printedUpTo = -1;
-  for (const hit of hits) {
+  for (const { line: hit } of hits) {
     const from = Math.max(hit - context, printedUpTo + 1);
     const to = Math.min(hit + context, lines.length - 1);
     // Each file starts a new group; within a file only a gap does.
     if (context > 0 && out.length > 0 && (printedUpTo < 0 || from > printedUpTo + 1)) out.push('--');
     for (let i = from; i <= to; i++) {
-      const separator = isHit.has(i) ? ':' : '-';
-      out.push(`${file}${separator}${i + 1}${separator} ${show(lines[i] ?? '')}`);
+      const match = hitAt.get(i);
+      const separator = match ? ':' : '-';
+      out.push(`${file}${separator}${i + 1}${separator} ${excerpt(lines[i] ?? '', match, maxLineChars)}`);
     }
     printedUpTo = Math.max(printedUpTo, to);
   }
 }
 
-/** A long line cut to a window that still shows the match. */
-function excerpt(line: string, regex: RegExp, maxChars: number): string {
+/** A long line cut to a window that still shows the match, if it has one. */
+function excerpt(line: string, match: GrepLineMatch | undefined, maxChars: number): string {
   if (line.length <= maxChars) return line;
-  const found = regex.exec(line);
-  const at =
-    found && found.index + found[0].length > maxChars ? Math.max(0, found.index - Math.floor(maxChars / 4)) : 0;
+  const at = match && match.index + match.length > maxChars ? Math.max(0, match.index - Math.floor(maxChars / 4)) : 0;
   const end = Math.min(line.length, at + maxChars);
   const before = at > 0 ? `[${at} chars]…` : '';
   const after = end < line.length ? `…[${line.length - end} more chars]` : '';

@@ -12,6 +12,8 @@ export type { EditToolDetails } from './edit-tool.js';
 export { createEditTool } from './edit-tool.js';
 export type { FindToolDetails, FindToolOptions } from './find-tool.js';
 export { createFindTool } from './find-tool.js';
+export type { GrepLineMatch, GrepMatcher, GrepMatchRequest, GrepPattern } from './grep-matcher.js';
+export { defaultGrepMatcher } from './grep-matcher.js';
 export type { GrepToolDetails, GrepToolOptions } from './grep-tool.js';
 export { createGrepTool } from './grep-tool.js';
 export type { LsToolDetails, LsToolOptions } from './ls-tool.js';

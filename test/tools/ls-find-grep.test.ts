@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createFindTool } from '../../src/tools/find-tool.js';
+import type { GrepMatcher, GrepMatchRequest } from '../../src/tools/grep-matcher.js';
 import { createGrepTool } from '../../src/tools/grep-tool.js';
 import { createLsTool } from '../../src/tools/ls-tool.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
@@ -244,6 +245,88 @@ describe('grep tool', () => {
     expect(first).toBe(`long.txt:1: [875 chars]…${'a'.repeat(125)}NEEDLE${'b'.repeat(369)}…[631 more chars]`);
     expect(note).toBe('[Skipped 1 file(s) over 2.1 KB]');
     expect(result.details).toMatchObject({ matches: 1, searched: 1, skippedBinary: 1, skippedLarge: 1 });
+  });
+
+  test('the default matcher refuses nested quantifiers with a clear error', async () => {
+    // Lines the patterns fail on quickly, so the code before the fix ends too.
+    const ws = new MemoryWorkspace({ 'f.txt': 'b\n' });
+    for (const pattern of ['(a+)+$', '(?:\\w+\\s?)*$', '((ab)*c)+', '(a+){3}', '(x+x+)+y', '(?<word>a*)*']) {
+      const search = runTool(createGrepTool(ws), { pattern });
+      await expect(search, pattern).rejects.toThrow('a nested quantifier');
+      await expect(search, pattern).rejects.toThrow('set literal to true');
+    }
+    await expect(runTool(createGrepTool(ws), { pattern: '(a+)+$' })).rejects.toThrow(
+      'Refusing the pattern: "(a+)+" repeats a group that itself repeats',
+    );
+  });
+
+  test('the default matcher accepts ordinary patterns', async () => {
+    const ws = new MemoryWorkspace({ 'f.txt': 'v1.2 (a+)+ foobar 555-123- é\n' });
+    const accepted = [
+      '(foo|bar)+',
+      '\\d+(\\.\\d+)?',
+      '[(a+)]+',
+      '\\(a\\+\\)\\+',
+      '(\\d{3}-)+',
+      '(a+)?',
+      '\\p{L}+',
+      '(?:foo){2,}|bar',
+    ];
+    for (const pattern of accepted) {
+      expect(textOf(await runTool(createGrepTool(ws), { pattern })), pattern).toBe(
+        'f.txt:1: v1.2 (a+)+ foobar 555-123- é',
+      );
+    }
+    expect(textOf(await runTool(createGrepTool(ws), { pattern: '(a+)+', literal: true }))).toBe(
+      'f.txt:1: v1.2 (a+)+ foobar 555-123- é',
+    );
+  });
+
+  test('an injected matcher gets one call per file with its whole text', async () => {
+    const calls: Omit<GrepMatchRequest, 'signal'>[] = [];
+    const matcher: GrepMatcher = {
+      async match({ signal: _signal, ...request }) {
+        calls.push(request);
+        return request.text.startsWith('hit') ? [{ line: 1, index: 2, length: 1 }] : [];
+      },
+    };
+    const ws = new MemoryWorkspace({ 'a.txt': 'hit\r\nsecond\r\n', 'b.txt': 'one\ntwo\nthree\n' });
+    const result = await runTool(createGrepTool(ws, { matcher }), { pattern: 'x', ignoreCase: true, limit: 5 });
+    expect(textOf(result)).toBe('a.txt:2: second');
+    expect(calls).toEqual([
+      { pattern: { source: 'x', flags: 'iu' }, text: 'hit\r\nsecond\r\n', limit: 5 },
+      { pattern: { source: 'x', flags: 'iu' }, text: 'one\ntwo\nthree\n', limit: 4 },
+    ]);
+  });
+
+  test('a matcher that fails or runs out of time ends the search, naming the file', async () => {
+    const matcher: GrepMatcher = {
+      async match() {
+        throw new Error('The pattern ran for more than 5 s on one file and was stopped');
+      },
+    };
+    const ws = new MemoryWorkspace({ 'src/slow.txt': 'aaaa\n' });
+    await expect(runTool(createGrepTool(ws, { matcher }), { pattern: 'a' })).rejects.toThrow(
+      'grep stopped while searching src/slow.txt: The pattern ran for more than 5 s',
+    );
+  });
+
+  test('a matcher may refuse a pattern before any file is read', async () => {
+    let reads = 0;
+    const ws = new MemoryWorkspace({ 'f.txt': 'x\n' });
+    const readFile = ws.readFile.bind(ws);
+    ws.readFile = async (path) => {
+      reads++;
+      return readFile(path);
+    };
+    const matcher: GrepMatcher = {
+      check: (pattern) => {
+        throw new Error(`no ${pattern.source}`);
+      },
+      match: async () => [],
+    };
+    await expect(runTool(createGrepTool(ws, { matcher }), { pattern: 'x' })).rejects.toThrow('no x');
+    expect(reads).toBe(0);
   });
 
   test('no matches, missing paths and escapes', async () => {
