@@ -6,7 +6,8 @@
  * Protocol (all under `/v1`, all behind `Authorization: Bearer <token>`):
  *
  *   GET  /v1/health                              → { ok: true, root, exec }
- *   POST /v1/fs/read     { path }                → the bytes (application/octet-stream)
+ *   POST /v1/fs/read     { path, offset?, length? }  → the bytes (application/octet-stream);
+ *                        with offset and length, at most length bytes from byte offset
  *   POST /v1/fs/write?path=<path>   <raw bytes>  → { ok: true }
  *   POST /v1/fs/readdir  { path }                → { entries: [{ name, type }] }
  *   POST /v1/fs/stat     { path }                → { type, size, mtimeMs }
@@ -25,6 +26,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { checkRange, rangeReader } from '../../src/tools/file-range.js';
 import { workspaceErrorCode } from '../../src/tools/tool-errors.js';
 import type { ExecResult, Workspace } from '../../src/tools/types.js';
 
@@ -116,8 +118,18 @@ export function createExecApp(options: ExecAppOptions): Hono {
   app.get('/v1/health', (c) => c.json({ ok: true, root: workspace.root, exec: typeof workspace.exec === 'function' }));
 
   app.post('/v1/fs/read', async (c) => {
-    const { path } = await readJson(c.req.raw, maxBodyBytes);
-    const bytes = await workspace.readFile(requireString(path, 'path'));
+    const { path, offset, length } = await readJson(c.req.raw, maxBodyBytes);
+    const file = requireString(path, 'path');
+    let bytes: Uint8Array;
+    if (offset === undefined && length === undefined) {
+      bytes = await workspace.readFile(file);
+    } else {
+      if (typeof offset !== 'number' || typeof length !== 'number') {
+        throw new RequestFailure('EINVAL', 'offset and length must both be given, as numbers');
+      }
+      checkRange(offset, length, file);
+      bytes = await rangeReader(workspace, file)(offset, length);
+    }
     const body =
       bytes.buffer instanceof ArrayBuffer
         ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -4,6 +4,7 @@
  * side is `createExecApp` / `startExecServer` from `qcore/node` (`qcore serve`);
  * the protocol is documented there.
  */
+import { checkRange } from './file-range.js';
 import { resolveWorkspacePath } from './paths.js';
 import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceEntryType, WorkspaceStat } from './types.js';
 import { WorkspaceError } from './types.js';
@@ -89,6 +90,14 @@ export class RemoteWorkspace implements Workspace {
 
   async readFile(path: string): Promise<Uint8Array> {
     const response = await this.#post('/v1/fs/read', { path: this.#resolve(path) });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** The server reads just the range, from disk where it can. */
+  async readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const relative = this.#resolve(path);
+    checkRange(offset, length, relative);
+    const response = await this.#post('/v1/fs/read', { path: relative, offset, length });
     return new Uint8Array(await response.arrayBuffer());
   }
 
@@ -271,5 +280,5 @@ function parseEvent(line: string): Record<string, unknown> {
 }
 
 function isEntryType(value: unknown): value is WorkspaceEntryType {
-  return value === 'file' || value === 'dir' || value === 'symlink';
+  return value === 'file' || value === 'dir' || value === 'symlink' || value === 'special';
 }

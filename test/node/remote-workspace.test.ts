@@ -104,6 +104,46 @@ describe('RemoteWorkspace files', () => {
     await expect(remote.writeFile('errs/big', new Uint8Array(100 * 1024))).rejects.toThrow('larger than 65536 bytes');
   });
 
+  test('readFileRange asks the server for just that part', async () => {
+    await remote.writeFile('range.txt', 'abcdef');
+    expect(text(await remote.readFileRange('range.txt', 1, 3))).toBe('bcd');
+    expect(text(await remote.readFileRange('/remote/range.txt', 4, 10))).toBe('ef');
+    expect((await remote.readFileRange('range.txt', 6, 1)).byteLength).toBe(0);
+    expect(await codeOf(remote.readFileRange('range.txt', -1, 1))).toBe('EINVAL');
+    expect(await codeOf(remote.readFileRange('missing.txt', 0, 1))).toBe('ENOENT');
+    await remote.rm('range.txt');
+
+    // The server hands the range to a workspace that can read one, and never reads the file whole.
+    const wholeReads: string[] = [];
+    class Counting extends MemoryWorkspace {
+      override readFile(path: string): Promise<Uint8Array> {
+        wholeReads.push(path);
+        return super.readFile(path);
+      }
+    }
+    const app = createExecApp({ workspace: new Counting({ 'big.txt': 'x'.repeat(1000) }), token: TOKEN });
+    const client = new RemoteWorkspace('http://127.0.0.1', TOKEN, {
+      fetch: async (url, init) => app.fetch(new Request(url, init)),
+    });
+    expect((await client.readFileRange('big.txt', 10, 20)).byteLength).toBe(20);
+    expect(wholeReads).toEqual([]);
+    const raw = (body: object) =>
+      app.fetch(
+        new Request('http://127.0.0.1/v1/fs/read', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
+    for (const bad of [{ offset: -1, length: 1 }, { offset: 0 }, { offset: 0, length: '5' }, { length: 1.5 }]) {
+      const response = await raw({ path: 'big.txt', ...bad });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'EINVAL' } });
+    }
+    // Without a range the whole file still comes back, as before.
+    expect((await (await raw({ path: 'big.txt' })).arrayBuffer()).byteLength).toBe(1000);
+  });
+
   test('escapes are refused locally without a request', async () => {
     const requests: string[] = [];
     const counting = new RemoteWorkspace(server.url, TOKEN, {
@@ -130,7 +170,11 @@ describe('RemoteWorkspace files', () => {
   });
 
   test('connect() to a workspace without a shell gives no exec and no bash tool', async () => {
-    const app = createExecApp({ workspace: new MemoryWorkspace({ 'm.txt': 'mem' }, { root: '/mem' }), token: TOKEN });
+    const app = createExecApp({
+      workspace: new MemoryWorkspace({ 'm.txt': 'mem' }, { root: '/mem' }),
+      token: TOKEN,
+      allowedHosts: ['in-process'],
+    });
     const viaApp = await RemoteWorkspace.connect('http://in-process', TOKEN, {
       fetch: async (url, init) => app.request(url, init),
     });
