@@ -21,7 +21,9 @@
  *
  * Failures are `{ error: { code, message } }` with the workspace's code:
  * 400 EINVAL, 401 EAUTH, 403 EOUTSIDE/EACCES, 404 ENOENT,
- * 409 EEXIST/ENOTEMPTY/ENOTDIR/EISDIR, 413 ETOOLARGE, 501 ENOSYS, 500 EIO.
+ * 409 EEXIST/ENOTEMPTY/ENOTDIR/EISDIR, 413 ETOOLARGE, 501 ENOSYS, 500 EIO;
+ * and the app's own: 403 EHOST (a Host that is neither loopback nor
+ * allowed), 429 EBUSY (too many commands running).
  */
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -32,15 +34,27 @@ import type { ExecResult, Workspace } from '../../src/tools/types.js';
 
 export interface ExecAppOptions {
   workspace: Workspace;
-  /** The bearer token every request must carry. Required and non-empty. */
+  /** The bearer token every request must carry: at least 16 characters, no whitespace. */
   token: string;
+  /**
+   * Names besides loopback (`localhost`, `127.0.0.0/8`, `[::1]`) that the
+   * `Host` header may carry, such as the name a TLS proxy forwards. Any
+   * other Host is refused with 403 EHOST, so a web page whose name an
+   * attacker points at 127.0.0.1 (DNS rebinding) cannot talk to the app.
+   * `startExecServer` adds the host it listens on. Default: none.
+   */
+  allowedHosts?: readonly string[];
   /** Origins allowed to call from a browser. Default: none. */
   cors?: string | string[];
   /** Largest request body, in bytes. Default 10 MB. */
   maxBodyBytes?: number;
   /** Longest a command may run; longer requested timeouts are cut to it. Default 10 minutes. */
   maxExecMs?: number;
+  /** Commands running at once; one more is refused with 429 EBUSY. Default 8. */
+  maxConcurrentExecs?: number;
 }
+
+const MIN_TOKEN_LENGTH = 16;
 
 /** Live output queued for a slow client beyond this is not sent; the exit event still has the tail. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -55,7 +69,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   ENOTEMPTY: 409,
   ENOTDIR: 409,
   EISDIR: 409,
+  EHOST: 403,
   ETOOLARGE: 413,
+  EBUSY: 429,
   ENOSYS: 501,
 };
 
@@ -76,9 +92,20 @@ export function createExecApp(options: ExecAppOptions): Hono {
     throw new Error('createExecApp needs a non-empty token: the endpoint runs commands and must not be open');
   }
   if (/\s/.test(options.token)) throw new Error('createExecApp: the token must not contain whitespace');
+  if (options.token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `createExecApp: the token must be at least ${MIN_TOKEN_LENGTH} characters; use a random one, such as \`openssl rand -hex 32\``,
+    );
+  }
   const { workspace } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxExecMs = options.maxExecMs ?? 10 * 60 * 1000;
+  const maxConcurrentExecs = options.maxConcurrentExecs ?? 8;
+  if (!Number.isInteger(maxConcurrentExecs) || maxConcurrentExecs < 1) {
+    throw new Error('createExecApp: maxConcurrentExecs must be a positive integer');
+  }
+  let runningExecs = 0;
+  const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
   const expectedDigest = sha256(options.token);
   const app = new Hono();
 
@@ -90,6 +117,17 @@ export function createExecApp(options: ExecAppOptions): Hono {
   app.notFound((c) =>
     c.json({ error: { code: 'EINVAL', message: `No such endpoint: ${c.req.method} ${c.req.path}` } }, 404),
   );
+
+  // First of all, for every path: a rebinding page must learn nothing, not even that auth failed.
+  app.use('*', async (c, next) => {
+    const host = hostName(c.req.header('host') ?? new URL(c.req.url).host);
+    if (!isLoopbackName(host) && !allowedHosts.has(host)) {
+      const message =
+        'The Host header names neither loopback nor an allowed host (allowedHosts, qcore serve --allow-host)';
+      return c.json({ error: { code: 'EHOST', message } }, 403);
+    }
+    await next();
+  });
 
   // Before authentication: a browser's preflight carries no credentials.
   if (options.cors !== undefined) {
@@ -179,6 +217,14 @@ export function createExecApp(options: ExecAppOptions): Hono {
     if (cwd !== undefined && (await workspace.stat(cwd)).type !== 'dir') {
       throw new RequestFailure('ENOTDIR', `ENOTDIR: not a directory: ${cwd}`);
     }
+    // Counted from here to the process's exit, with no await in between, so the cap cannot be overshot.
+    if (runningExecs >= maxConcurrentExecs) {
+      throw new RequestFailure('EBUSY', `${maxConcurrentExecs} commands are running already; try again when one ends`);
+    }
+    runningExecs++;
+    const release = (): void => {
+      runningExecs--;
+    };
 
     const abort = new AbortController();
     const requestSignal = c.req.raw.signal;
@@ -205,33 +251,40 @@ export function createExecApp(options: ExecAppOptions): Hono {
               // Already cancelled by the client.
             }
           };
-          exec(command, {
-            cwd,
-            signal: abort.signal,
-            timeoutMs: Math.min(requested ?? maxExecMs, maxExecMs),
-            onOutput(data) {
-              const queued = controller.desiredSize;
-              if (queued !== null && queued < -MAX_QUEUED_BYTES) return;
-              send({ type: 'output', data });
-            },
-          }).then(
-            (result: ExecResult) =>
-              end({
-                type: 'exit',
-                exitCode: result.exitCode,
-                timedOut: result.timedOut,
-                truncated: result.truncated === true,
-                output: result.output,
-              }),
-            (error: unknown) =>
-              end({
-                type: 'error',
-                error: {
-                  code: workspaceErrorCode(error) ?? 'EIO',
-                  message: error instanceof Error ? error.message : String(error),
+          // A synchronous throw becomes a rejection, so the slot is always released.
+          new Promise<ExecResult>((resolve) =>
+            resolve(
+              exec(command, {
+                cwd,
+                signal: abort.signal,
+                timeoutMs: Math.min(requested ?? maxExecMs, maxExecMs),
+                onOutput(data) {
+                  const queued = controller.desiredSize;
+                  if (queued !== null && queued < -MAX_QUEUED_BYTES) return;
+                  send({ type: 'output', data });
                 },
               }),
-          );
+            ),
+          )
+            .finally(release)
+            .then(
+              (result: ExecResult) =>
+                end({
+                  type: 'exit',
+                  exitCode: result.exitCode,
+                  timedOut: result.timedOut,
+                  truncated: result.truncated === true,
+                  output: result.output,
+                }),
+              (error: unknown) =>
+                end({
+                  type: 'error',
+                  error: {
+                    code: workspaceErrorCode(error) ?? 'EIO',
+                    message: error instanceof Error ? error.message : String(error),
+                  },
+                }),
+            );
         },
         cancel() {
           abort.abort();
@@ -243,6 +296,21 @@ export function createExecApp(options: ExecAppOptions): Hono {
   });
 
   return app;
+}
+
+/** The host name of a Host header (or a URL's host), without port or IPv6 brackets, in lower case. */
+function hostName(host: string): string {
+  const lower = host.trim().toLowerCase();
+  if (lower.startsWith('[')) {
+    const end = lower.indexOf(']');
+    return end === -1 ? lower : lower.slice(1, end);
+  }
+  // Two colons or more: a bare IPv6 address, as an allowedHosts entry may be written; it has no port.
+  return lower.indexOf(':') !== lower.lastIndexOf(':') ? lower : lower.replace(/:\d*$/, '');
+}
+
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** The request body, refused past `maxBytes` whether or not it declared its length. */

@@ -13,9 +13,18 @@ export interface ExecServerOptions extends Omit<ExecAppOptions, 'workspace'> {
   port?: number;
   /**
    * Default `127.0.0.1`. Anything else exposes a shell to the network with
-   * the token in clear text unless a TLS proxy sits in front.
+   * the token in clear text unless a TLS proxy sits in front, and is warned
+   * about. It joins `allowedHosts`, the names the Host header may carry.
    */
   host?: string;
+  /**
+   * Longest wait for a client to send its whole request, headers and body,
+   * before the connection is cut with 408. Default 10 s: a client that
+   * sends headers and then nothing must not hold a socket for Node's 300 s.
+   */
+  requestTimeoutMs?: number;
+  /** Where the warning about listening beyond loopback goes. Default `console.warn`. */
+  warn?: (message: string) => void;
   /** How the served `NodeWorkspace` confines paths and runs commands. */
   workspace?: NodeWorkspaceOptions;
 }
@@ -29,21 +38,42 @@ export interface ExecServer {
 }
 
 export async function startExecServer(options: ExecServerOptions): Promise<ExecServer> {
-  const { root, port = 0, host = '127.0.0.1', workspace: workspaceOptions, ...appOptions } = options;
+  const {
+    root,
+    port = 0,
+    host = '127.0.0.1',
+    requestTimeoutMs = 10_000,
+    warn = (message: string) => console.warn(`qcore: warning: ${message}`),
+    workspace: workspaceOptions,
+    ...appOptions
+  } = options;
+  if (!(requestTimeoutMs > 0)) throw new Error('startExecServer: requestTimeoutMs must be positive');
   const workspace = new NodeWorkspace(root, workspaceOptions);
   // Fails now, not on the first request, when the root is missing.
   await workspace.stat('.');
-  const app = createExecApp({ ...appOptions, workspace });
+  const app = createExecApp({ ...appOptions, workspace, allowedHosts: [...(appOptions.allowedHosts ?? []), host] });
   // Loaded here so `qcore/node` users who never serve do not need the package.
   const { serve } = await import('@hono/node-server');
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port, hostname: host }, () => {
+    const serverOptions = {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // Node looks for expired requests only this often (30 s by default), which would stretch any timeout.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(requestTimeoutMs / 4))),
+    };
+    const started = serve({ fetch: app.fetch, port, hostname: host, serverOptions }, () => {
       started.off('error', reject);
       resolve(started);
     });
     started.once('error', reject);
   });
+
+  if (!isLoopbackAddress(host)) {
+    warn(
+      `listening on ${host}, which is not loopback: anyone who can reach it and has the token runs commands here, and without TLS in front the token crosses the network in clear`,
+    );
+  }
 
   const address = server.address() as AddressInfo;
   const shownHost =
@@ -58,4 +88,9 @@ export async function startExecServer(options: ExecServerOptions): Promise<ExecS
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),
   };
+}
+
+function isLoopbackAddress(host: string): boolean {
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }

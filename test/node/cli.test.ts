@@ -39,7 +39,8 @@ describe.concurrent('qcore bin', { timeout: 30_000 }, () => {
 
   test('serve --help explains the token', async () => {
     const { stdout } = await run(process.execPath, [...cli, 'serve', '--help']);
-    expect(stdout).toContain('QCORE_TOKEN=secret qcore serve --root DIR');
+    expect(stdout).toContain('QCORE_TOKEN=$(openssl rand -hex 32) qcore serve --root DIR');
+    expect(stdout).toContain('shorter than 16 characters');
     expect(stdout).toContain('refuses to start without a token');
   });
 

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { NodeWorkspace } from '../../adapters/node/index.js';
 import { createExecApp, type ExecServer, startExecServer } from '../../adapters/node/server.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
+import { getWithHost, headersWithoutBody } from './cli-support/http.js';
 import {
   eventually,
   isRunning,
@@ -124,7 +125,13 @@ describe('authentication', () => {
   test('an app cannot be made without a usable token', () => {
     const workspace = new MemoryWorkspace();
     expect(() => createExecApp({ workspace, token: '' })).toThrow('non-empty token');
-    expect(() => createExecApp({ workspace, token: 'has space' })).toThrow('whitespace');
+    expect(() => createExecApp({ workspace, token: 'a long token with spaces' })).toThrow('whitespace');
+  });
+
+  test('a token shorter than 16 characters is refused', () => {
+    const workspace = new MemoryWorkspace();
+    expect(() => createExecApp({ workspace, token: 'fifteen-chars15' })).toThrow('at least 16 characters');
+    expect(() => createExecApp({ workspace, token: 'sixteen-chars-16' })).not.toThrow();
   });
 });
 
@@ -377,5 +384,113 @@ describe('CORS', () => {
     });
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('Host header (DNS rebinding)', () => {
+  test('a name other than loopback or the configured host gets 403 EHOST, before auth', async () => {
+    const port = new URL(server.url).port;
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, 'localhost.evil']) {
+      for (const token of [TOKEN, undefined]) {
+        const response = await getWithHost(server.url, '/v1/health', host, token);
+        expect(response.status, host).toBe(403);
+        expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'EHOST' } });
+      }
+    }
+  });
+
+  test('loopback names pass: localhost, 127.0.0.0/8 and [::1], with or without a port', async () => {
+    const port = new URL(server.url).port;
+    for (const host of [`localhost:${port}`, 'LocalHost', `127.0.0.1:${port}`, '127.4.5.6', `[::1]:${port}`, '[::1]']) {
+      const response = await getWithHost(server.url, '/v1/health', host, TOKEN);
+      expect(response.status, host).toBe(200);
+    }
+  });
+
+  test('allowedHosts adds names; without a Host header the URL host is checked', async () => {
+    const app = createExecApp({ workspace: new MemoryWorkspace(), token: TOKEN, allowedHosts: ['Work.example'] });
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    expect((await app.request('http://work.example:8443/v1/health', { headers })).status).toBe(200);
+    expect((await app.request('http://localhost/v1/health', { headers })).status).toBe(200);
+    const other = await app.request('http://other.example/v1/health', { headers });
+    expect(await errorOf(other)).toEqual({ status: 403, code: 'EHOST' });
+  });
+});
+
+describe('listening', () => {
+  test('beyond loopback: a warning, and the configured host is an allowed Host', async () => {
+    const warnings: string[] = [];
+    const wide = await startExecServer({ root: dir, token: TOKEN, host: '0.0.0.0', warn: (m) => warnings.push(m) });
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('0.0.0.0');
+      expect(warnings[0]).toMatch(/not loopback/);
+      const url = wide.url.replace('0.0.0.0', '127.0.0.1');
+      const port = new URL(url).port;
+      expect((await getWithHost(url, '/v1/health', `0.0.0.0:${port}`, TOKEN)).status).toBe(200);
+      expect((await getWithHost(url, '/v1/health', `evil.example:${port}`, TOKEN)).status).toBe(403);
+    } finally {
+      await wide.close();
+    }
+    const quiet: string[] = [];
+    const local = await startExecServer({ root: dir, token: TOKEN, host: 'localhost', warn: (m) => quiet.push(m) });
+    await local.close();
+    expect(quiet).toEqual([]);
+  });
+
+  test('a client that sends headers and no body is cut off after requestTimeoutMs', { timeout: 10_000 }, async () => {
+    const short = await startExecServer({ root: dir, token: TOKEN, requestTimeoutMs: 300 });
+    try {
+      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const { closedAfterMs, answer } = await headersWithoutBody(short.url, headers, 5000);
+      expect(closedAfterMs).toBeDefined();
+      expect(closedAfterMs).toBeLessThan(2500);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // The limit is on receiving the request: a command may stream for longer.
+      const response = await fetch(`${short.url}/v1/exec`, {
+        method: 'POST',
+        headers: { ...headers },
+        body: JSON.stringify({ command: 'sleep 0.8; echo slow' }),
+      });
+      expect(await readEvents(response)).toContainEqual(expect.objectContaining({ type: 'exit', output: 'slow\n' }));
+    } finally {
+      await short.close();
+    }
+  });
+});
+
+describe('concurrent commands', () => {
+  test('past maxConcurrentExecs (default 8) a command gets 429 EBUSY until one ends', async () => {
+    const app = createExecApp({ workspace: new NodeWorkspace(dir), token: TOKEN });
+    const exec = (command: string) =>
+      app.request('/v1/exec', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ command }),
+      });
+    const running: ReadableStreamDefaultReader<Uint8Array>[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const response = await exec('echo started; exec sleep 30');
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        await reader.read();
+        running.push(reader);
+      }
+      const refused = await exec('echo one too many');
+      expect(await errorOf(refused)).toEqual({ status: 429, code: 'EBUSY' });
+
+      await running.shift()?.cancel();
+      // The slot frees when the cancelled command has been killed, a moment later.
+      let next = await exec('echo room again');
+      for (let tries = 0; next.status === 429 && tries < 60; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        next = await exec('echo room again');
+      }
+      expect(next.status).toBe(200);
+      expect(await readEvents(next)).toContainEqual(expect.objectContaining({ type: 'exit', exitCode: 0 }));
+    } finally {
+      await Promise.all(running.map((reader) => reader.cancel()));
+    }
   });
 });

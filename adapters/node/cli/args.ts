@@ -9,6 +9,9 @@ import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/codin
 import { UsageError } from './errors.js';
 import { closestMatch } from './suggest.js';
 
+/** As `createExecApp` demands; checked here too so the mistake is a usage error. */
+const MIN_TOKEN_LENGTH = 16;
+
 export const THINKING_LEVELS: readonly ReasoningLevel[] = ['off', 'minimal', 'low', 'medium', 'high'];
 
 export interface RunArgs {
@@ -40,6 +43,8 @@ export interface ServeArgs {
   port?: number;
   host?: string;
   cors?: string;
+  /** Names the Host header may carry besides loopback and `--host`. */
+  allowedHosts?: string[];
   token?: string;
 }
 
@@ -71,6 +76,7 @@ const SERVE_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   cors: { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -123,10 +129,18 @@ function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArg
   if (!token) {
     throw new UsageError('serve needs a token: set QCORE_TOKEN (it stays out of ps), or pass --token');
   }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `the token must be at least ${MIN_TOKEN_LENGTH} characters; make one with: openssl rand -hex 32`,
+    );
+  }
   const args: ServeArgs = { kind: 'serve', token };
   if (values.root !== undefined) args.root = nonEmpty('--root', values.root);
   if (values.host !== undefined) args.host = nonEmpty('--host', values.host);
   if (values.cors !== undefined) args.cors = nonEmpty('--cors', values.cors);
+  if (values['allow-host'] !== undefined) {
+    args.allowedHosts = values['allow-host'].map((host) => nonEmpty('--allow-host', host));
+  }
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port > 65535) {

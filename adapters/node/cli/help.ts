@@ -60,18 +60,21 @@ Exit codes: 0 success, 1 failure (message on stderr), 2 usage error, 130 interru
 export const SERVE_HELP = `qcore serve: serve a directory as a remote workspace over HTTP
 
 Usage:
-  QCORE_TOKEN=secret qcore serve --root DIR [--port N] [--host H] [--cors ORIGIN]
+  QCORE_TOKEN=$(openssl rand -hex 32) qcore serve --root DIR [--port N] [--host H] [--cors ORIGIN]
 
 Options:
   --root DIR       the directory served (default: the current directory)
   --port N         the port (default: any free port; the URL is printed)
   --host H         the address to listen on (default 127.0.0.1). Anything else exposes a
-                   shell to the network; put a TLS proxy in front
+                   shell to the network, and qcore warns; put a TLS proxy in front
+  --allow-host H   a name the Host header may carry besides loopback names and --host,
+                   such as the one a proxy forwards (repeatable); others get 403
   --cors ORIGIN    let a web page from ORIGIN call the server
   --token T        the bearer token clients must send. Anyone who can run \`ps\` sees it:
                    prefer the QCORE_TOKEN environment variable
 
-The server refuses to start without a token.`;
+The server refuses to start without a token, or with one shorter than 16 characters
+(make one as above). It runs at most 8 commands at once.`;
 
 /** package.json sits one level up from dist/cli.js, three from this source file. */
 export function version(): string {

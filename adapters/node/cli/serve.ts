@@ -18,6 +18,8 @@ export async function runServe(args: ServeArgs, stdout: TerminalStream): Promise
     if (args.port !== undefined) options.port = args.port;
     if (args.host !== undefined) options.host = args.host;
     if (args.cors !== undefined) options.cors = args.cors;
+    if (args.allowedHosts !== undefined) options.allowedHosts = args.allowedHosts;
+    options.warn = (message) => process.stderr.write(`qcore serve: warning: ${message}\n`);
     server = await startExecServer(options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
