@@ -7,6 +7,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import type { AgentMessage } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
+import { sharedNodeGrepMatcher } from '../grep-worker.js';
 import { NodeWorkspace } from '../node-workspace.js';
 import { findContextFiles } from './context-files.js';
 import { buildSystemPrompt } from './system-prompt.js';
@@ -36,7 +37,8 @@ export interface AgentSetup {
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
   const workspace = new NodeWorkspace(input.cwd, { env: input.commandEnv });
-  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
+  const grep = { matcher: sharedNodeGrepMatcher() };
+  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools, grep } : { grep });
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
   const systemPrompt = buildSystemPrompt({ cwd: input.cwd, date: new Date(), tools: toolNames, contextFiles });
