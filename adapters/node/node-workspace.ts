@@ -3,22 +3,33 @@
  */
 import type { Dirent, Stats } from 'node:fs';
 import {
+  type FileHandle,
   lstat,
   mkdir,
+  open,
   readdir,
-  readFile,
   readlink,
   realpath,
   rm,
   rmdir,
   stat,
   unlink,
-  writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { checkRange } from '../../src/tools/file-range.js';
 import { ROOT, resolveWorkspacePath } from '../../src/tools/paths.js';
+import { workspaceErrorCode } from '../../src/tools/tool-errors.js';
 import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceStat } from '../../src/tools/types.js';
 import { WorkspaceError } from '../../src/tools/types.js';
+import {
+  canTrackDescriptors,
+  descriptorPath,
+  OPEN_DIRECTORY,
+  OPEN_READ,
+  OPEN_WRITE,
+  openedPath,
+  specialKind,
+} from './descriptors.js';
 import { runCommand } from './node-exec.js';
 
 export interface NodeWorkspaceOptions {
@@ -36,6 +47,20 @@ export interface NodeWorkspaceOptions {
   env?: Record<string, string>;
 }
 
+type AfterCheckHook = (real: string) => Promise<void> | void;
+
+const afterCheckHooks = new WeakMap<NodeWorkspace, AfterCheckHook>();
+
+/**
+ * Test seam, not exported from `qcore/node`: `hook` runs after a path has
+ * been checked and before it is opened, so a test can swap a directory for
+ * a symlink in between without racing the workspace.
+ */
+export function setAfterCheckHook(workspace: NodeWorkspace, hook: AfterCheckHook | undefined): void {
+  if (hook) afterCheckHooks.set(workspace, hook);
+  else afterCheckHooks.delete(workspace);
+}
+
 /** Symlinks followed while resolving one path, as Linux's own limit. */
 const MAX_SYMLINK_HOPS = 40;
 
@@ -44,10 +69,20 @@ const MAX_SYMLINK_HOPS = 40;
  *
  * Confinement is physical as well as lexical: every path is resolved through
  * its symlinks and must land inside the real root, so a link to `/etc`
- * planted in the tree is refused with `EOUTSIDE`. Operations then run on the
- * resolved path. A process racing to swap a directory for a link between the
- * check and the operation can still win; that process can run `exec` anyway,
- * so the guard is against mistakes and links, not a hostile local user.
+ * planted in the tree is refused with `EOUTSIDE`.
+ *
+ * The check is then made again on what is opened, so a directory swapped
+ * for a symlink between the check and the use cannot redirect it. On Linux
+ * each operation opens the parent directory (`O_NOFOLLOW`), confirms through
+ * `/proc/self/fd` that the descriptor is inside the root, and reaches the
+ * last segment through that descriptor; files are opened `O_NOFOLLOW`. On
+ * other platforms only the path check and `O_NOFOLLOW` on the last segment
+ * remain, so a process able to swap directories in the tree can still win
+ * that race. Hard links to outside files are not detected anywhere.
+ *
+ * Only regular files are read or written: files are opened `O_NONBLOCK` and
+ * refused by `fstat` when they are FIFOs, sockets or devices, which `stat`
+ * and `readdir` report as `special`.
  */
 export class NodeWorkspace implements Workspace {
   readonly root: string;
@@ -60,24 +95,66 @@ export class NodeWorkspace implements Workspace {
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    const { real, relative } = await this.#locate(path, 'follow');
-    const bytes = await fsCall(relative, () => readFile(real));
-    // A plain Uint8Array, not a Buffer: Buffer's slice() shares memory where callers expect a copy.
-    const ownsBuffer = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
-    return ownsBuffer
-      ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
-      : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const { handle } = await this.#openFile(path);
+    try {
+      return plainBytes(await handle.readFile());
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Reads only the range from disk: a page of a sparse 2 GB file costs a page of memory. */
+  async readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(offset, length, resolveWorkspacePath(this.root, path));
+    const { handle, size } = await this.#openFile(path);
+    try {
+      const wanted = Math.max(0, Math.min(length, size - offset));
+      const bytes = new Uint8Array(wanted);
+      let got = 0;
+      while (got < wanted) {
+        const { bytesRead } = await handle.read(bytes, got, wanted - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === wanted ? bytes : bytes.slice(0, got);
+    } finally {
+      await handle.close();
+    }
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
     const { real, relative } = await this.#locate(path, 'follow');
-    if (relative === ROOT) throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
-    await fsCall(relative, () => writeFile(real, data));
+    if (relative === ROOT || real === (await this.#real())) {
+      throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
+    }
+    await this.#inParent(real, relative, async (target) => {
+      const handle = await openChecked(target, OPEN_WRITE, relative);
+      try {
+        const stats = await fsCall(relative, () => handle.stat());
+        refuseUnlessFile(stats, relative);
+        await fsCall(relative, () => handle.truncate(0));
+        await fsCall(relative, () => handle.writeFile(data));
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async readdir(path: string): Promise<WorkspaceEntry[]> {
     const { real, relative } = await this.#locate(path, 'follow');
-    const entries: Dirent[] = await fsCall(relative, () => readdir(real, { withFileTypes: true }));
+    const realRoot = await this.#real();
+    const list = async (target: string): Promise<Dirent[]> => {
+      if (!canTrackDescriptors()) return fsCall(relative, () => readdir(target, { withFileTypes: true }));
+      const handle = await openChecked(target, OPEN_DIRECTORY, relative);
+      try {
+        await this.#confirm(handle.fd, path, realRoot);
+        const opened = descriptorPath(handle.fd) ?? target;
+        return await fsCall(relative, () => readdir(opened, { withFileTypes: true }));
+      } finally {
+        await handle.close();
+      }
+    };
+    const entries = real === realRoot ? await list(real) : await this.#inParent(real, relative, list);
     return entries
       .map((entry): WorkspaceEntry => ({ name: entry.name, type: entryType(entry) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -85,36 +162,57 @@ export class NodeWorkspace implements Workspace {
 
   async stat(path: string): Promise<WorkspaceStat> {
     const { real, relative } = await this.#locate(path, 'follow');
-    const stats: Stats = await fsCall(relative, () => stat(real));
-    return stats.isDirectory()
-      ? { type: 'dir', size: 0, mtimeMs: stats.mtimeMs }
-      : { type: 'file', size: stats.size, mtimeMs: stats.mtimeMs };
+    const stats =
+      real === (await this.#real())
+        ? await fsCall(relative, () => stat(real))
+        : await this.#inParent(real, relative, (target) => fsCall(relative, () => lstat(target)));
+    // The check resolved every link; one here was swapped in since.
+    if (stats.isSymbolicLink()) throw changedUnderfoot(relative);
+    if (stats.isDirectory()) return { type: 'dir', size: 0, mtimeMs: stats.mtimeMs };
+    if (stats.isFile()) return { type: 'file', size: stats.size, mtimeMs: stats.mtimeMs };
+    return { type: 'special', size: 0, mtimeMs: stats.mtimeMs };
   }
 
   async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     const { real, relative } = await this.#locate(path, 'follow');
+    const realRoot = await this.#real();
+    const exists = () => new WorkspaceError('EEXIST', `EEXIST: already exists: ${relative}`);
     if (!options.recursive) {
-      await fsCall(relative, () => mkdir(real));
+      if (real === realRoot) throw exists();
+      await this.#inParent(real, relative, (target) => fsCall(relative, () => mkdir(target)));
       return;
     }
-    try {
-      await mkdir(real, { recursive: true });
-    } catch (error) {
-      throw toWorkspaceError(error, relative) ?? error;
+    if (!isInside(realRoot, real)) {
+      // Only with allowOutside, whose links are trusted: no descriptor to check against.
+      await fsCall(relative, () => mkdir(real, { recursive: true }));
+    } else {
+      // One level at a time, each made through its checked parent, so no level can land outside.
+      let current = realRoot;
+      for (const segment of segmentsBelow(realRoot, real)) {
+        current = join(current, segment);
+        try {
+          await this.#inParent(current, relative, (target) => fsCall(relative, () => mkdir(target)));
+        } catch (error) {
+          if (workspaceErrorCode(error) !== 'EEXIST') throw error;
+        }
+      }
     }
     // `mkdir -p` over an existing file succeeds in Node; MemoryWorkspace says EEXIST, and so does this.
-    const stats = await fsCall(relative, () => stat(real));
-    if (!stats.isDirectory()) throw new WorkspaceError('EEXIST', `EEXIST: already exists: ${relative}`);
+    if ((await this.stat(relative)).type !== 'dir') throw exists();
   }
 
   async rm(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     // The last segment is not followed: removing a link removes the link, never what it points to.
     const { real, relative } = await this.#locate(path, 'nofollow');
-    if (relative === ROOT) throw new WorkspaceError('EINVAL', 'EINVAL: refusing to remove the workspace root');
-    const stats = await fsCall(relative, () => lstat(real));
-    if (!stats.isDirectory()) await fsCall(relative, () => unlink(real));
-    else if (options.recursive) await fsCall(relative, () => rm(real, { recursive: true }));
-    else await fsCall(relative, () => rmdir(real));
+    if (relative === ROOT || real === (await this.#real())) {
+      throw new WorkspaceError('EINVAL', 'EINVAL: refusing to remove the workspace root');
+    }
+    await this.#inParent(real, relative, async (target) => {
+      const stats = await fsCall(relative, () => lstat(target));
+      if (!stats.isDirectory()) await fsCall(relative, () => unlink(target));
+      else if (options.recursive) await fsCall(relative, () => rm(target, { recursive: true }));
+      else await fsCall(relative, () => rmdir(target));
+    });
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -130,6 +228,60 @@ export class NodeWorkspace implements Workspace {
       timeoutMs: options.timeoutMs,
       onOutput: options.onOutput,
     });
+  }
+
+  /**
+   * Opens the regular file at `path` for reading, refusing a directory, a
+   * FIFO, a socket or a device by what the descriptor is, not the name.
+   */
+  async #openFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+    const { real, relative } = await this.#locate(path, 'follow');
+    if (relative === ROOT || real === (await this.#real())) {
+      throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
+    }
+    return this.#inParent(real, relative, async (target) => {
+      const handle = await openChecked(target, OPEN_READ, relative);
+      try {
+        const stats = await fsCall(relative, () => handle.stat());
+        refuseUnlessFile(stats, relative);
+        return { handle, size: stats.size };
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Runs `use` on the checked location `real` by way of its parent
+   * directory's descriptor: the parent is opened (a symlink swapped in for
+   * it is refused), confirmed to be inside the root, and `use` gets
+   * `/proc/self/fd/<dirfd>/<name>`, which resolves from that directory
+   * whatever happens to the path meanwhile. Without `/proc/self/fd`, `use`
+   * gets `real` and the path check already made is all there is.
+   */
+  async #inParent<T>(real: string, relative: string, use: (target: string) => Promise<T>): Promise<T> {
+    if (!canTrackDescriptors()) return use(real);
+    const realRoot = await this.#real();
+    const parent = await openChecked(dirname(real), OPEN_DIRECTORY, relative);
+    try {
+      await this.#confirm(parent.fd, relative, realRoot);
+      return await use(`${descriptorPath(parent.fd)}/${basename(real)}`);
+    } finally {
+      await parent.close();
+    }
+  }
+
+  /** Refuses an open descriptor that is not inside the root, unless links out are trusted. */
+  async #confirm(fd: number, path: string, realRoot: string): Promise<void> {
+    if (this.#options.allowOutside) return;
+    const opened = await openedPath(fd);
+    if (opened !== undefined && !isInside(realRoot, opened)) {
+      throw new WorkspaceError(
+        'EOUTSIDE',
+        `Path ${JSON.stringify(path)} leads outside the workspace root ${this.root}: a symlink was swapped in while it was being opened`,
+      );
+    }
   }
 
   /** The root through its symlinks, resolved once. */
@@ -165,6 +317,7 @@ export class NodeWorkspace implements Workspace {
         `Path ${JSON.stringify(path)} leads outside the workspace root ${this.root} through a symlink`,
       );
     }
+    await afterCheckHooks.get(this)?.(real);
     return { real, relative };
   }
 }
@@ -203,7 +356,59 @@ function isInside(root: string, path: string): boolean {
 
 function entryType(entry: Dirent): WorkspaceEntry['type'] {
   if (entry.isSymbolicLink()) return 'symlink';
-  return entry.isDirectory() ? 'dir' : 'file';
+  if (entry.isDirectory()) return 'dir';
+  return entry.isFile() ? 'file' : 'special';
+}
+
+/** The path segments of `real` below `root`, which holds it. */
+function segmentsBelow(root: string, real: string): string[] {
+  if (real === root) return [];
+  return real.slice(root.endsWith(sep) ? root.length : root.length + 1).split(sep);
+}
+
+/** A plain Uint8Array, not a Buffer: Buffer's slice() shares memory where callers expect a copy. */
+function plainBytes(bytes: Buffer): Uint8Array {
+  const ownsBuffer = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+  return ownsBuffer
+    ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
+    : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * `open()` with the workspace's errors. `ELOOP` here (or `ENOTDIR`, with
+ * `O_DIRECTORY`) is `O_NOFOLLOW` meeting a symlink where the check found
+ * none; `ENXIO` is a socket, or a FIFO with no reader opened for writing.
+ */
+async function openChecked(target: string, flags: number, relative: string): Promise<FileHandle> {
+  try {
+    return await open(target, flags, 0o666);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ELOOP') throw changedUnderfoot(relative);
+    if (code === 'ENOTDIR' && (await lstat(target).catch(() => undefined))?.isSymbolicLink()) {
+      throw changedUnderfoot(relative);
+    }
+    if (code === 'ENXIO') {
+      const stats = await lstat(target).catch(() => undefined);
+      throw notRegular((stats && specialKind(stats)) ?? 'a special file', relative);
+    }
+    throw toWorkspaceError(error, relative) ?? error;
+  }
+}
+
+function refuseUnlessFile(stats: Stats, relative: string): void {
+  if (stats.isDirectory()) throw new WorkspaceError('EISDIR', `EISDIR: is a directory: ${relative}`);
+  const kind = specialKind(stats);
+  if (kind) throw notRegular(kind, relative);
+}
+
+/** Opening a FIFO blocks until a writer comes, and a device may never end: neither is a file to read or write. */
+function notRegular(kind: string, relative: string): WorkspaceError {
+  return new WorkspaceError('EINVAL', `EINVAL: not a regular file (${kind}): ${relative}`);
+}
+
+function changedUnderfoot(relative: string): WorkspaceError {
+  return new WorkspaceError('EINVAL', `EINVAL: ${relative} became a symlink while it was being opened; try again`);
 }
 
 async function fsCall<T>(relative: string, operation: () => Promise<T>): Promise<T> {

@@ -41,7 +41,8 @@ export interface WalkResult {
  * Walks the directory `start` (any path form the workspace accepts). The
  * start itself is not visited and is never skipped, so a caller can search
  * inside `node_modules` by naming it. Symlinks are visited but not followed.
- * Directories that cannot be read are passed over.
+ * Special files (FIFOs, sockets, devices) are never visited. Directories
+ * that cannot be read are passed over.
  */
 export async function walk(workspace: Workspace, start: string, options: WalkOptions): Promise<WalkResult> {
   const from = resolveWorkspacePath(workspace.root, start);
@@ -67,11 +68,12 @@ export async function walk(workspace: Workspace, start: string, options: WalkOpt
       return true;
     }
     entries = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    if (matcher && entries.some((entry) => entry.name === '.gitignore' && entry.type !== 'dir')) {
+    if (matcher && entries.some((entry) => entry.name === '.gitignore' && entry.type === 'file')) {
       await loadGitignore(workspace, dir, matcher);
     }
     for (const entry of entries) {
-      if (ALWAYS_SKIPPED.has(entry.name)) continue;
+      // FIFOs, sockets and devices are no files to search or list; opening a FIFO would block.
+      if (ALWAYS_SKIPPED.has(entry.name) || entry.type === 'special') continue;
       const path = joinPath(dir, entry.name);
       const isDir = entry.type === 'dir';
       if (matcher?.matches(path, isDir)) continue;
