@@ -1,5 +1,6 @@
 import type { AssistantMessageEventStream } from './event-stream.js';
 import { finishToolArguments, PartialJsonParser } from './partial-json.js';
+import { redactSecrets } from './redact.js';
 import type {
   AssistantMessage,
   Model,
@@ -11,6 +12,13 @@ import type {
   Usage,
 } from './types.js';
 import { calculateCost, emptyUsage } from './usage.js';
+
+/**
+ * The most argument text one tool call may stream: 16 MiB (in UTF-16 code
+ * units). Far above what a model writes, and it bounds what a hostile or
+ * broken server can make qcore hold. Past it the stream ends with an error.
+ */
+export const MAX_TOOL_ARGUMENT_CHARS = 16 * 1024 * 1024;
 
 interface OpenBlock {
   open: boolean;
@@ -131,9 +139,19 @@ export class MessageAssembler {
     this.stream.push({ type: 'thinking_delta', contentIndex: index, delta, partial: this.message });
   }
 
+  /**
+   * Appends streamed argument text. Past `MAX_TOOL_ARGUMENT_CHARS` it ends
+   * the stream with an error and throws, so that the caller stops reading.
+   */
   toolCallDelta(index: number, delta: string): void {
     const block = this.blocks[index] as OpenBlock;
     const parser = block.parser as PartialJsonParser;
+    if (block.raw.length + delta.length > MAX_TOOL_ARGUMENT_CHARS) {
+      const name = (this.message.content[index] as ToolCall).name;
+      const message = `The arguments of tool call "${name}" passed ${MAX_TOOL_ARGUMENT_CHARS / 1024 / 1024} MiB, the most one call may stream; the stream was stopped`;
+      this.fail('error', message);
+      throw new Error(message);
+    }
     block.raw += delta;
     parser.feed(delta);
     const value = parser.value;
@@ -208,13 +226,17 @@ export class MessageAssembler {
     if (id) this.message.responseId = id;
   }
 
-  /** Updates the usage; fields left out keep their value. */
+  /**
+   * Updates the usage; fields left out keep their value. A field that is not
+   * a finite number (a string, `1e999` from the wire) counts as 0, so that
+   * totals and cost stay numbers.
+   */
   setUsage(update: UsageUpdate): void {
     const usage: Usage = this.message.usage;
-    if (update.input !== undefined) usage.input = update.input;
-    if (update.output !== undefined) usage.output = update.output;
-    if (update.cacheRead !== undefined) usage.cacheRead = update.cacheRead;
-    if (update.cacheWrite !== undefined) usage.cacheWrite = update.cacheWrite;
+    if (update.input !== undefined) usage.input = tokens(update.input);
+    if (update.output !== undefined) usage.output = tokens(update.output);
+    if (update.cacheRead !== undefined) usage.cacheRead = tokens(update.cacheRead);
+    if (update.cacheWrite !== undefined) usage.cacheWrite = tokens(update.cacheWrite);
     usage.totalTokens = usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
     usage.cost = calculateCost(this.model, usage);
   }
@@ -245,12 +267,21 @@ export class MessageAssembler {
 
   /** Keys and tokens that must never appear in an error message. */
   addSecrets(secrets: readonly string[]): void {
-    for (const secret of secrets) if (secret.length >= 4) this.secrets.push(secret);
+    for (const secret of secrets) if (secret.length >= 4 && !this.secrets.includes(secret)) this.secrets.push(secret);
+    // Longest first, so that a secret holding another goes whole.
+    this.secrets.sort((a, b) => b.length - a.length);
   }
 
-  private redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+  /**
+   * `text` without the secrets added so far. `truncated` says the text was
+   * cut before it got here, so that its end may hold the start of a secret.
+   * Redact before cutting text of your own.
+   */
+  redact(text: string, truncated = false): string {
+    return redactSecrets(text, this.secrets, truncated);
   }
+}
+
+function tokens(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

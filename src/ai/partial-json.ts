@@ -34,16 +34,28 @@ interface Frame {
 
 const LITERALS: Record<string, true | false | null> = { true: true, false: false, null: null };
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const ESCAPES: Record<string, string> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-};
+
+/** Escape state inside a string: none, just after a backslash, or `\u` with this many hex digits to come. */
+const NO_ESCAPE = 0;
+const AFTER_BACKSLASH = -1;
+
+/** `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the one-character escapes. */
+function isSimpleEscape(code: number): boolean {
+  return (
+    code === 0x22 ||
+    code === 0x5c ||
+    code === 0x2f ||
+    code === 0x62 ||
+    code === 0x66 ||
+    code === 0x6e ||
+    code === 0x72 ||
+    code === 0x74
+  );
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
+}
 
 function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
@@ -61,8 +73,9 @@ export class PartialJsonParser {
   // The token being read: string text, number text or literal text.
   private token = '';
   private stringIsKey = false;
-  private escape: '' | '\\' | 'u' = '';
-  private unicode = '';
+  private escapeState = NO_ESCAPE;
+  /** An escape sequence cut by the end of the last chunk, raw, decoded once the next one completes it. */
+  private carry = '';
 
   feed(chunk: string): void {
     if (this.mode === 'error') return;
@@ -189,66 +202,70 @@ export class PartialJsonParser {
     this.mode = 'string';
     this.stringIsKey = isKey;
     this.token = '';
+    this.carry = '';
+    this.escapeState = NO_ESCAPE;
     return true;
   }
 
-  /** Reads string content from `i`; returns the index after what it consumed. */
+  /**
+   * Reads string content from `i`; returns the index after what it consumed.
+   * The scan only checks the grammar. What it covers is decoded in one piece,
+   * natively when it holds escapes: appending piece by piece between escapes
+   * would build a rope of millions of tiny strings, many times the size of
+   * the text (50 MB of code cost 550 MB).
+   */
   private readString(chunk: string, i: number): number {
     const n = chunk.length;
-    let start = i;
+    const from = i;
+    let state = this.escapeState;
+    // Where the escape still open at the end began in this chunk; -1 while it is the carried one.
+    let escapeStart = -1;
+    let escaped = this.carry !== '';
     while (i < n) {
-      if (this.escape !== '') {
-        if (this.escape === '\\') {
-          const c = chunk[i] as string;
-          if (c === 'u') {
-            this.escape = 'u';
-            this.unicode = '';
-          } else {
-            const mapped = ESCAPES[c];
-            if (mapped === undefined) {
-              this.unexpected(c, this.offset + i);
-              return n;
-            }
-            this.token += mapped;
-            this.escape = '';
-          }
-        } else {
-          const c = chunk[i] as string;
-          if (!/[0-9a-fA-F]/.test(c)) {
-            this.unexpected(c, this.offset + i);
-            return n;
-          }
-          this.unicode += c;
-          if (this.unicode.length === 4) {
-            this.token += String.fromCharCode(Number.parseInt(this.unicode, 16));
-            this.escape = '';
-          }
-        }
-        i++;
-        start = i;
-        continue;
-      }
       const code = chunk.charCodeAt(i);
-      if (code === 0x22 /* " */) {
-        this.token += chunk.slice(start, i);
-        this.endString();
-        return i + 1;
-      }
-      if (code === 0x5c /* \ */) {
-        this.token += chunk.slice(start, i);
-        this.escape = '\\';
-        i++;
-        start = i;
-        continue;
-      }
-      if (code < 0x20) {
-        this.fail(`Bad control character in string at position ${this.offset + i}`);
-        return n;
+      if (state === NO_ESCAPE) {
+        if (code === 0x22 /* " */) break;
+        if (code === 0x5c /* \ */) {
+          state = AFTER_BACKSLASH;
+          escapeStart = i;
+          escaped = true;
+        } else if (code < 0x20) {
+          this.fail(`Bad control character in string at position ${this.offset + i}`);
+          return n;
+        }
+      } else if (state === AFTER_BACKSLASH) {
+        if (code === 0x75 /* u */) state = 4;
+        else if (isSimpleEscape(code)) state = NO_ESCAPE;
+        else {
+          this.unexpected(chunk[i] as string, this.offset + i);
+          return n;
+        }
+      } else {
+        if (!isHexDigit(code)) {
+          this.unexpected(chunk[i] as string, this.offset + i);
+          return n;
+        }
+        state--;
       }
       i++;
     }
-    this.token += chunk.slice(start, n);
-    return n;
+    let complete: string;
+    if (state === NO_ESCAPE) {
+      complete = this.carry + chunk.slice(from, i);
+      this.carry = '';
+    } else if (escapeStart !== -1) {
+      complete = this.carry + chunk.slice(from, escapeStart);
+      this.carry = chunk.slice(escapeStart, i);
+    } else {
+      complete = '';
+      this.carry += chunk.slice(from, i);
+    }
+    this.escapeState = state;
+    // The scan checked every escape, so this parse cannot fail.
+    if (complete !== '') this.token += escaped ? (JSON.parse(`"${complete}"`) as string) : complete;
+    if (i === n) return n;
+    this.endString();
+    return i + 1;
   }
 
   private endString(): void {

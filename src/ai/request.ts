@@ -1,6 +1,10 @@
 import { MessageAssembler } from './assembler.js';
+import { baseUrlProblem } from './base-url.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
 import { AssistantMessageEventStream } from './event-stream.js';
+import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from './guarded-fetch.js';
+import { clipText, headerSecrets } from './redact.js';
+import { StreamLimitError } from './sse.js';
 import type { Context, Model, StreamFunction, StreamOptions } from './types.js';
 
 /** A failure worth telling apart: whether a retry may help, and how long to wait. */
@@ -35,11 +39,24 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_RETRIES = 2;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 60_000;
+/** setTimeout fires at once for a longer delay (about 24.8 days); anything longer is no limit at all. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Characters of a provider's error message kept, after redaction. */
+const MAX_ERROR_MESSAGE_CHARS = 1000;
+/** Characters of a malformed event quoted in the error, after redaction. */
+const MAX_SAMPLE_CHARS = 200;
+
+/** Why `model.baseUrl` must not be used, for a stream that ends before any request. */
+export function modelBaseUrlProblem(model: Model): string | undefined {
+  // Some protocols build their URL without a base (Bedrock from its region).
+  return model.baseUrl ? baseUrlProblem(model.baseUrl, 'model.baseUrl') : undefined;
+}
 
 /**
  * Runs one streamed request with the behaviour every protocol shares: key
  * lookup, retries with backoff before the first event, a per-chunk timeout,
- * abort, and errors delivered as the stream's last event. Never throws.
+ * a bound on the whole stream, abort, redirects that keep credentials on
+ * their origin, and errors delivered as the stream's last event. Never throws.
  */
 export async function runProviderStream(
   model: Model,
@@ -48,6 +65,11 @@ export async function runProviderStream(
   build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
 ): Promise<void> {
+  const problem = modelBaseUrlProblem(model);
+  if (problem) {
+    asm.fail('error', problem);
+    return;
+  }
   const apiKey = options.apiKey ?? getEnvApiKey(model.provider);
   const envNames = apiKeyEnvNames(model.provider);
   if (!apiKey && envNames.length > 0) {
@@ -58,12 +80,47 @@ export async function runProviderStream(
     return;
   }
   if (apiKey) asm.addSecrets([apiKey]);
-  const userSignal = options.signal;
-  if (userSignal?.aborted) {
+  if (options.signal?.aborted) {
     asm.fail('aborted', 'Request was aborted');
     return;
   }
+  // One signal for the whole run: the caller's abort, or maxDurationMs running out.
+  const run = new AbortController();
+  const userSignal = options.signal;
+  const onUserAbort = (): void => run.abort(userSignal?.reason);
+  userSignal?.addEventListener('abort', onUserAbort, { once: true });
+  const maxDurationMs = options.maxDurationMs;
+  let overtime = false;
+  const deadline =
+    maxDurationMs !== undefined && maxDurationMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          overtime = true;
+          run.abort();
+        }, maxDurationMs)
+      : undefined;
+  try {
+    await attempts(model, options, asm, apiKey, run.signal, () => overtime, build, consume);
+  } finally {
+    clearTimeout(deadline);
+    userSignal?.removeEventListener('abort', onUserAbort);
+  }
+}
 
+async function attempts(
+  model: Model,
+  options: StreamOptions,
+  asm: MessageAssembler,
+  apiKey: string | undefined,
+  runSignal: AbortSignal,
+  isOvertime: () => boolean,
+  build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
+  consume: ResponseConsumer,
+): Promise<void> {
+  const failOvertime = (): void =>
+    asm.fail(
+      'error',
+      `Timed out: the stream took longer than maxDurationMs (${options.maxDurationMs} ms)${asm.hasEmitted ? '; the reply is incomplete' : ''}`,
+    );
   let request: ProviderRequest;
   try {
     request = await build(apiKey);
@@ -74,37 +131,49 @@ export async function runProviderStream(
   }
   const body = JSON.stringify(options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body);
   const headers = { ...model.headers, ...request.headers, ...options.headers };
+  // A key passed as a header (a proxy's, or `x-api-key` in model.headers) is a secret too.
+  asm.addSecrets(headerSecrets(headers));
   const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
 
+  const sign = request.sign;
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController();
-    const onAbort = () => controller.abort(userSignal?.reason);
-    userSignal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => controller.abort(runSignal.reason);
+    runSignal.addEventListener('abort', onAbort, { once: true });
     const watchdog = new Watchdog(timeoutMs, () => controller.abort());
     let responded = false;
     try {
-      const signed = request.sign
-        ? { ...headers, ...(await request.sign({ url: request.url, headers, body })) }
-        : headers;
-      const response = await doFetch(request.url, {
-        method: 'POST',
-        headers: signed,
-        body,
-        signal: controller.signal,
-      });
+      const response = await fetchSameOrigin(
+        doFetch,
+        request.url,
+        // Signed again for each hop: the signature covers the URL.
+        async (url) => ({
+          method: 'POST',
+          headers: sign ? { ...headers, ...(await sign({ url, headers, body })) } : headers,
+          body,
+          signal: controller.signal,
+        }),
+        model.provider,
+      );
       watchdog.touch();
       responded = true;
-      if (!response.ok) throw await httpError(response);
+      if (!response.ok) throw await httpError(response, asm);
       if (!response.body) throw new ProviderError('The provider sent an empty response body', true);
       await consume(response, watchdog.touch);
       if (!asm.isEnded) throw new ProviderError('The stream ended before the reply was complete', true);
       return;
     } catch (error) {
       if (asm.isEnded) return;
-      if (userSignal?.aborted) {
+      if (isOvertime()) return failOvertime();
+      if (runSignal.aborted) {
         asm.fail('aborted', 'Request was aborted');
+        return;
+      }
+      // Refusals of qcore's own, whole as they are: a retry would meet the same answer.
+      if (error instanceof RedirectRefusedError || error instanceof StreamLimitError) {
+        asm.fail('error', error.message);
         return;
       }
       if (watchdog.fired) {
@@ -118,7 +187,8 @@ export async function runProviderStream(
       const delay = retryDelay(error, attempt);
       if (!asm.hasEmitted && retryable && attempt < maxRetries && delay <= MAX_DELAY_MS) {
         asm.reset();
-        if (await sleep(delay, userSignal)) continue;
+        if (await sleep(delay, runSignal)) continue;
+        if (isOvertime()) return failOvertime();
         asm.fail('aborted', 'Request was aborted');
         return;
       }
@@ -133,7 +203,7 @@ export async function runProviderStream(
       return;
     } finally {
       watchdog.stop();
-      userSignal?.removeEventListener('abort', onAbort);
+      runSignal.removeEventListener('abort', onAbort);
     }
   }
 }
@@ -181,7 +251,7 @@ class Watchdog {
     private readonly onFire: () => void,
   ) {
     this.deadline = Date.now() + timeoutMs;
-    this.arm(timeoutMs);
+    this.arm(Math.min(timeoutMs, MAX_TIMER_MS));
   }
 
   touch = (): void => {
@@ -196,7 +266,7 @@ class Watchdog {
   private arm(ms: number): void {
     this.timer = setTimeout(() => {
       const left = this.deadline - Date.now();
-      if (left > 0) return this.arm(left);
+      if (left > 0) return this.arm(Math.min(left, MAX_TIMER_MS));
       this.fired = true;
       this.timer = undefined;
       this.onFire();
@@ -208,14 +278,15 @@ function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
-async function httpError(response: Response): Promise<ProviderError> {
-  let text = '';
-  try {
-    text = await response.text();
-  } catch {
-    // The body is only for the message; the status says enough.
-  }
-  const detail = providerMessage(text);
+/** Redacts secrets; the assembler knows them. */
+export interface Redactor {
+  redact(text: string, truncated?: boolean): string;
+}
+
+async function httpError(response: Response, redactor: Redactor): Promise<ProviderError> {
+  // Bounded: an endless body must not hold the stream open or fill memory. Redacted before any cut.
+  const { text, truncated } = await readTextUpTo(response);
+  const detail = providerMessage(redactor.redact(text, truncated));
   // AWS names the error in a header (`ValidationException:http://…`), not in the body.
   const awsType = response.headers.get('x-amzn-errortype')?.split(':')[0];
   const described = awsType && detail ? `${awsType}: ${detail}` : awsType || detail;
@@ -227,18 +298,21 @@ async function httpError(response: Response): Promise<ProviderError> {
   );
 }
 
-/** The provider's own message from an error body, in any of the common shapes. */
+/**
+ * The provider's own message from an error body, in any of the common
+ * shapes, cut to 1,000 characters. Redact `text` before calling this.
+ */
 export function providerMessage(text: string): string {
   const trimmed = text.trim();
   if (!trimmed) return '';
   try {
     const json = JSON.parse(trimmed) as unknown;
     const found = findMessage(Array.isArray(json) ? json[0] : json);
-    if (found) return found;
+    if (found) return clipText(found, MAX_ERROR_MESSAGE_CHARS);
   } catch {
     // Not JSON: use the text itself.
   }
-  return trimmed.length > 1000 ? `${trimmed.slice(0, 1000)}…` : trimmed;
+  return clipText(trimmed, MAX_ERROR_MESSAGE_CHARS);
 }
 
 function findMessage(json: unknown): string | undefined {
@@ -310,12 +384,16 @@ export function describe(error: unknown): string {
   return String(error);
 }
 
-/** Parses one event's JSON, turning a syntax error into a clear provider error. */
-export function parseEventJson<T>(data: string): T {
+/**
+ * Parses one event's JSON, turning a syntax error into a clear provider
+ * error. Pass the assembler as `redactor`: the sample quoted is cut, and a
+ * secret must go before the cut does.
+ */
+export function parseEventJson<T>(data: string, redactor?: Redactor): T {
   try {
     return JSON.parse(data) as T;
   } catch {
-    const sample = data.length > 200 ? `${data.slice(0, 200)}…` : data;
+    const sample = clipText(redactor ? redactor.redact(data) : data, MAX_SAMPLE_CHARS);
     throw new ProviderError(`The provider sent malformed JSON in the stream: ${sample}`);
   }
 }

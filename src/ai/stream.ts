@@ -6,6 +6,7 @@ import { streamBedrock } from './providers/bedrock-converse-stream.js';
 import { streamGoogle } from './providers/google-generative-ai.js';
 import { streamOpenAICompletions } from './providers/openai-completions.js';
 import { streamOpenAIResponses } from './providers/openai-responses.js';
+import { modelBaseUrlProblem } from './request.js';
 import type {
   AssistantMessage,
   AssistantMessageStream,
@@ -33,10 +34,12 @@ export function stream<TOptions extends StreamOptions = StreamOptions>(
   context: Context,
   options?: TOptions,
 ): AssistantMessageStream {
+  // Checked here too for protocols registered without runProviderStream: fetch would quote the URL whole.
+  const problem = modelBaseUrlProblem(model);
   const streamFunction = getApi(model.api) ?? builtins[model.api];
-  if (streamFunction) return streamFunction(model, context, options);
+  if (streamFunction && !problem) return streamFunction(model, context, options);
   const out = new AssistantMessageEventStream();
-  new MessageAssembler(model, out).fail('error', `No stream function registered for api "${model.api}"`);
+  new MessageAssembler(model, out).fail('error', problem ?? `No stream function registered for api "${model.api}"`);
   return out;
 }
 

@@ -234,6 +234,12 @@ export interface StreamOptions {
   maxRetries?: number;
   /** Longest wait for the first byte and for each next chunk. Default 120 000 ms. */
   timeoutMs?: number;
+  /**
+   * Longest time for the whole stream, retries and their waits included.
+   * No default: `timeoutMs` alone never ends a stream that keeps sending
+   * (even only keep-alive comments). Past it the stream ends with an error.
+   */
+  maxDurationMs?: number;
 }
 
 // ---------------------------------------------------------------- events

@@ -293,7 +293,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
   // The stop reason comes in `message_delta`; the reply ends at `message_stop`.
   let stop: StopMapping = 'stop';
   const onEvent = (message: EventSourceMessage): void => {
-    const event = parseEventJson<WireStreamEvent>(message.data);
+    const event = parseEventJson<WireStreamEvent>(message.data, asm);
     switch (event.type) {
       case 'message_start':
         asm.setResponseId(event.message.id);

@@ -31,6 +31,7 @@ import type { MessageAssembler } from '../assembler.js';
 import { EventStreamError, type EventStreamMessage, readEventStream } from '../aws-eventstream.js';
 import { type AwsCredentials, signAwsRequest } from '../aws-sigv4.js';
 import { readEnv } from '../env.js';
+import { clipText } from '../redact.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
 import type {
@@ -463,7 +464,7 @@ class StreamReader {
   }
 
   private parse<T>(payload: Uint8Array): T {
-    return parseEventJson<T>(this.utf8.decode(payload));
+    return parseEventJson<T>(this.utf8.decode(payload), this.asm);
   }
 
   private applyDelta(wireIndex: number, delta: WireDelta): void {
@@ -517,13 +518,15 @@ class StreamReader {
   }
 
   private exception(type: string, payload: Uint8Array): ProviderError {
+    const text = this.utf8.decode(payload);
     let detail = '';
     try {
-      const body = JSON.parse(this.utf8.decode(payload)) as { message?: unknown; Message?: unknown };
+      const body = JSON.parse(text) as { message?: unknown; Message?: unknown };
       const message = body.message ?? body.Message;
-      if (typeof message === 'string') detail = message;
+      if (typeof message === 'string') detail = clipText(this.asm.redact(message), 1000);
     } catch {
-      detail = this.utf8.decode(payload).slice(0, 200);
+      // Redacted before the cut, or a secret across it would leave all but its tail.
+      detail = clipText(this.asm.redact(text), 200);
     }
     return new ProviderError(detail ? `${type}: ${detail}` : type, RETRYABLE_EXCEPTIONS.has(type));
   }

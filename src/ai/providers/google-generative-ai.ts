@@ -352,7 +352,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
     response.body as ReadableStream<Uint8Array>,
     (event) => {
       if (asm.isEnded || event.data.length === 0) return;
-      const payload = parseEventJson<WireResponse>(event.data);
+      const payload = parseEventJson<WireResponse>(event.data, asm);
       if (typeof payload !== 'object' || payload === null) return;
       if (payload.error) throw streamError(payload.error);
       asm.setResponseId(payload.responseId);

@@ -429,7 +429,7 @@ async function consume(response: Response, asm: MessageAssembler, touch: () => v
       const data = event.data;
       if (data === '[DONE]') return end();
       if (data.length === 0) return;
-      onPayload(parseEventJson<WirePayload>(data));
+      onPayload(parseEventJson<WirePayload>(data, asm));
     },
     touch,
   );

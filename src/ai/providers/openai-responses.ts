@@ -503,7 +503,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
     const data = message.data;
     // Some compatible servers end with Chat Completions' sentinel.
     if (data === '[DONE]' || data.length === 0) return;
-    const event = parseEventJson<WireEvent | null>(data);
+    const event = parseEventJson<WireEvent | null>(data, asm);
     if (typeof event !== 'object' || event === null) return;
     switch (event.type) {
       case 'response.created':
