@@ -156,7 +156,9 @@ describe.skipIf(inBrowser)('redirects outside a browser', () => {
   test('a redirect loop ends after 5 hops with a clear error, not retried', async () => {
     const session = await mockSession({ turns: [] });
     const location = `${session.baseUrl}/v1/messages`;
-    await session.push(...Array.from({ length: 30 }, () => ({ type: 'http' as const, status: 307, headers: { location } })));
+    await session.push(
+      ...Array.from({ length: 30 }, () => ({ type: 'http' as const, status: 307, headers: { location } })),
+    );
     const message = await streamAnthropic(makeModel('anthropic-messages', 'anthropic', session.baseUrl), context, {
       apiKey: KEY,
     }).result();
@@ -181,7 +183,9 @@ describe('secrets are redacted before any cut', () => {
   });
 
   test.each(straddles)('a JSON error message cut at 1,000 characters (%i key characters before the cut)', async (k) => {
-    const body = { error: { type: 'invalid_request_error', message: `${'e'.repeat(1000 - k)}${KEY} ${'t'.repeat(5000)}` } };
+    const body = {
+      error: { type: 'invalid_request_error', message: `${'e'.repeat(1000 - k)}${KEY} ${'t'.repeat(5000)}` },
+    };
     const session = await mockSession({ turns: [{ type: 'http', status: 400, body }] });
     const message = await streamAnthropic(makeModel('anthropic-messages', 'anthropic', session.baseUrl), context, {
       apiKey: KEY,
@@ -191,37 +195,43 @@ describe('secrets are redacted before any cut', () => {
     expect(leaks(message.errorMessage, KEY)).toBe(false);
   });
 
-  test.each(straddles)('a malformed stream event sampled at 200 characters (%i key characters before the cut)', async (k) => {
-    const data = `${'m'.repeat(200 - k)}${KEY} not json`;
-    const session = await mockSession({ turns: [{ type: 'raw', events: [sseEvent(data)] }] });
-    const message = await streamAnthropic(makeModel('anthropic-messages', 'anthropic', session.baseUrl), context, {
-      apiKey: KEY,
-    }).result();
-    expect(message.errorMessage).toMatch(/malformed JSON/);
-    expect(leaks(message.errorMessage, KEY)).toBe(false);
-  });
+  test.each(straddles)(
+    'a malformed stream event sampled at 200 characters (%i key characters before the cut)',
+    async (k) => {
+      const data = `${'m'.repeat(200 - k)}${KEY} not json`;
+      const session = await mockSession({ turns: [{ type: 'raw', events: [sseEvent(data)] }] });
+      const message = await streamAnthropic(makeModel('anthropic-messages', 'anthropic', session.baseUrl), context, {
+        apiKey: KEY,
+      }).result();
+      expect(message.errorMessage).toMatch(/malformed JSON/);
+      expect(leaks(message.errorMessage, KEY)).toBe(false);
+    },
+  );
 
-  test.each(straddles)('a Bedrock exception sampled at 200 characters (%i secret characters before the cut)', async (k) => {
-    const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY-hardening';
-    const frame = eventStreamMessage(
-      { ':exception-type': 'ValidationException', ':content-type': 'text/plain', ':message-type': 'exception' },
-      encoder.encode(`${'b'.repeat(200 - Math.min(k, secretAccessKey.length - 1))}${secretAccessKey} not json`),
-    );
-    const fetch = answering(
-      () =>
-        new Response(frame.slice(), {
-          status: 200,
-          headers: { 'content-type': 'application/vnd.amazon.eventstream' },
-        }),
-    );
-    const message = await streamBedrock(
-      makeModel('bedrock-converse-stream', 'amazon-bedrock', 'https://bedrock.test'),
-      context,
-      { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey, region: 'us-east-1' }, fetch },
-    ).result();
-    expect(message.errorMessage).toMatch(/^ValidationException: /);
-    expect(leaks(message.errorMessage, secretAccessKey)).toBe(false);
-  });
+  test.each(straddles)(
+    'a Bedrock exception sampled at 200 characters (%i secret characters before the cut)',
+    async (k) => {
+      const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY-hardening';
+      const frame = eventStreamMessage(
+        { ':exception-type': 'ValidationException', ':content-type': 'text/plain', ':message-type': 'exception' },
+        encoder.encode(`${'b'.repeat(200 - Math.min(k, secretAccessKey.length - 1))}${secretAccessKey} not json`),
+      );
+      const fetch = answering(
+        () =>
+          new Response(frame.slice(), {
+            status: 200,
+            headers: { 'content-type': 'application/vnd.amazon.eventstream' },
+          }),
+      );
+      const message = await streamBedrock(
+        makeModel('bedrock-converse-stream', 'amazon-bedrock', 'https://bedrock.test'),
+        context,
+        { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey, region: 'us-east-1' }, fetch },
+      ).result();
+      expect(message.errorMessage).toMatch(/^ValidationException: /);
+      expect(leaks(message.errorMessage, secretAccessKey)).toBe(false);
+    },
+  );
 
   test('an endless error body is read only up to a cap, and a key cut by that cap does not leak', async () => {
     // Whitespace first: trimmed away, it would put the cut-off end of the body at the start of the message.
