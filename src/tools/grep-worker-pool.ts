@@ -104,14 +104,18 @@ export function createWorkerGrepMatcher(start: StartGrepWorker, options: WorkerG
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         if (Number.isFinite(timeoutMs)) {
-          timer = setTimeout(() => {
-            done(true);
-            reject(
-              new Error(
-                `The pattern ran for more than ${timeoutMs / 1000} s on one file and was stopped; it probably backtracks catastrophically (a nested quantifier such as "(a+)+", or alternatives that overlap). Simplify it, or set literal to true.`,
-              ),
-            );
-          }, timeoutMs);
+          timer = setTimeout(
+            () => {
+              done(true);
+              reject(
+                new Error(
+                  `The pattern ran for more than ${timeoutMs / 1000} s on one file and was stopped; it probably backtracks catastrophically (a nested quantifier such as "(a+)+", or alternatives that overlap). Simplify it, or set literal to true.`,
+                ),
+              );
+            },
+            // Timers past 2^31-1 ms fire at once.
+            Math.min(timeoutMs, 2 ** 31 - 1),
+          );
         }
         slot.worker.keepAlive?.(true);
         try {
