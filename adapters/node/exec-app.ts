@@ -299,7 +299,7 @@ export function createExecApp(options: ExecAppOptions): Hono {
 }
 
 /** The host name of a Host header (or a URL's host), without port or IPv6 brackets, in lower case. */
-function hostName(host: string): string {
+export function hostName(host: string): string {
   const lower = host.trim().toLowerCase();
   if (lower.startsWith('[')) {
     const end = lower.indexOf(']');
@@ -309,7 +309,8 @@ function hostName(host: string): string {
   return lower.indexOf(':') !== lower.lastIndexOf(':') ? lower : lower.replace(/:\d*$/, '');
 }
 
-function isLoopbackName(host: string): boolean {
+/** A loopback name as `hostName` gives it: `localhost`, `127.0.0.0/8` or `::1`. */
+export function isLoopbackName(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

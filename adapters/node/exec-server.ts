@@ -3,7 +3,7 @@
  * by Node's HTTP server. `qcore serve` is a thin wrapper around it.
  */
 import type { AddressInfo } from 'node:net';
-import { createExecApp, type ExecAppOptions } from './exec-app.js';
+import { createExecApp, type ExecAppOptions, hostName, isLoopbackName } from './exec-app.js';
 import { NodeWorkspace, type NodeWorkspaceOptions } from './node-workspace.js';
 
 export interface ExecServerOptions extends Omit<ExecAppOptions, 'workspace'> {
@@ -69,7 +69,7 @@ export async function startExecServer(options: ExecServerOptions): Promise<ExecS
     started.once('error', reject);
   });
 
-  if (!isLoopbackAddress(host)) {
+  if (!isLoopbackName(hostName(host))) {
     warn(
       `listening on ${host}, which is not loopback: anyone who can reach it and has the token runs commands here, and without TLS in front the token crosses the network in clear`,
     );
@@ -88,9 +88,4 @@ export async function startExecServer(options: ExecServerOptions): Promise<ExecS
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),
   };
-}
-
-function isLoopbackAddress(host: string): boolean {
-  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
