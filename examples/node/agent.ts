@@ -1,6 +1,6 @@
 /**
- * The SDK with real tools: an Agent that can read, search, edit and run
- * code in a directory. Offline by default, against a scripted mock model;
+ * The SDK with real tools: an Agent that reads and searches the code in a
+ * directory (no write, edit or bash). Offline by default, against a scripted mock model;
  * pass --live (with ANTHROPIC_API_KEY set) to use Claude.
  *
  *   npx tsx examples/node/agent.ts [--live] [dir]
