@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createCodingTools, NodeWorkspace } from '../../adapters/node/index.js';
@@ -137,6 +137,51 @@ describe('NodeWorkspace files', () => {
     await ws.rm('link', { recursive: true });
     expect(await ws.readdir('.')).toEqual([{ name: 'target', type: 'dir' }]);
     expect(text(await ws.readFile('target/keep'))).toBe('K');
+  });
+});
+
+describe('NodeWorkspace ranges', () => {
+  test('readFileRange reads part of a file from disk, shorter at its end', async () => {
+    await writeFile(join(dir, 'a.txt'), 'abcdef');
+    await mkdir(join(dir, 'd'));
+    await writeFile(join(outside, 'secret'), 'SECRET');
+    await symlink(join(outside, 'secret'), join(dir, 'out'));
+    expect(text(await ws.readFileRange('a.txt', 1, 3))).toBe('bcd');
+    expect(text(await ws.readFileRange(join(dir, 'a.txt'), 4, 100))).toBe('ef');
+    expect((await ws.readFileRange('a.txt', 6, 1)).byteLength).toBe(0);
+    expect((await ws.readFileRange('a.txt', 1000, 1)).byteLength).toBe(0);
+    expect(Buffer.isBuffer(await ws.readFileRange('a.txt', 0, 2))).toBe(false);
+    expect(await codeOf(ws.readFileRange('d', 0, 1))).toBe('EISDIR');
+    expect(await codeOf(ws.readFileRange('.', 0, 1))).toBe('EISDIR');
+    expect(await codeOf(ws.readFileRange('nope', 0, 1))).toBe('ENOENT');
+    expect(await codeOf(ws.readFileRange('out', 0, 1))).toBe('EOUTSIDE');
+    expect(await codeOf(ws.readFileRange('a.txt', -1, 1))).toBe('EINVAL');
+    expect(await codeOf(ws.readFileRange('a.txt', 0, 0.5))).toBe('EINVAL');
+  });
+
+  test('read pages a 1.9 GB sparse file through small ranges, never reading it whole', async () => {
+    const path = join(dir, 'sparse.log');
+    const head = Array.from({ length: 3000 }, (_, i) => `line ${i + 1}`).join('\n');
+    await writeFile(path, `${head}\n`);
+    await truncate(path, 1900 * 1024 * 1024);
+    const ranges: number[] = [];
+    const readFileRange = ws.readFileRange?.bind(ws);
+    ws.readFile = async () => {
+      throw new Error('readFile loads the whole file');
+    };
+    if (readFileRange) {
+      ws.readFileRange = (file, offset, length) => {
+        ranges.push(length);
+        return readFileRange(file, offset, length);
+      };
+    }
+    const read = createCodingTools(ws).find((tool) => tool.name === 'read');
+    if (!read) throw new Error('no read tool');
+    const page = textOf(await runTool(read, { path: 'sparse.log', offset: 2500, limit: 2 }));
+    expect(page).toBe(
+      'line 2500\nline 2501\n\n[Showing lines 2500-2501 of a 1900 MB file; more lines follow. Use offset=2502 to continue.]',
+    );
+    expect(Math.max(...ranges)).toBeLessThanOrEqual(1024 * 1024);
   });
 });
 
