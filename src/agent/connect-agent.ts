@@ -1,4 +1,7 @@
+import { baseUrlProblem } from '../ai/base-url.js';
 import { EventStream } from '../ai/event-stream.js';
+import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from '../ai/guarded-fetch.js';
+import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
 import type { UserMessage } from '../ai/types.js';
 import { AgentEventDecoder } from './agent-event-wire.js';
@@ -26,12 +29,20 @@ export interface ConnectAgentResult {
 export type AgentConnection = EventStream<AgentEvent, ConnectAgentResult>;
 
 const ABORTED = 'The run was aborted by the client';
+/** Characters of an HTTP error's message kept, after redaction. */
+const MAX_ERROR_CHARS = 500;
+/** Characters of any error message kept, after redaction. */
+const MAX_MESSAGE_CHARS = 2000;
 
 /**
  * Runs an agent on a `createAgentHandler` endpoint and streams its events,
  * rebuilt so that they look like a local Agent's. Never throws: HTTP and
  * network failures end the stream with an `agent_end` whose stopReason is
  * `error`, and an abort through `signal` with `aborted`.
+ *
+ * The headers go only to the URL's origin: a redirect elsewhere is an error
+ * (in a browser, any redirect is), and error messages never quote the values
+ * of credential headers such as `authorization`.
  *
  * ```ts
  * const run = connectAgent('https://agent.example.workers.dev', { prompt: 'Hi' }, { headers });
@@ -65,10 +76,15 @@ async function run(
 ): Promise<void> {
   const decoder = new AgentEventDecoder();
   const signal = options.signal;
+  const secrets = headerSecrets(options.headers);
   const end = (stopReason: 'aborted' | 'error', errorMessage: string): void => {
-    for (const event of decoder.interrupt(stopReason, errorMessage)) out.push(event);
+    // A server's own error text can be as long as an SSE line; redacted first, then cut.
+    const message = clipText(redactSecrets(errorMessage, secrets), MAX_MESSAGE_CHARS);
+    for (const event of decoder.interrupt(stopReason, message)) out.push(event);
   };
   if (signal?.aborted) return end('aborted', ABORTED);
+  const problem = baseUrlProblem(url, 'connectAgent: the URL');
+  if (problem) return end('error', problem);
 
   let response: Response;
   try {
@@ -79,12 +95,15 @@ async function run(
       body: JSON.stringify(input),
     };
     if (signal) init.signal = signal;
-    response = await doFetch(url, init);
+    response = await fetchSameOrigin(doFetch, url, init, 'connectAgent: the server');
   } catch (error) {
     if (signal?.aborted) return end('aborted', ABORTED);
-    return end('error', `connectAgent: the request to ${url} failed: ${describe(error)}`);
+    if (error instanceof RedirectRefusedError) return end('error', error.message);
+    return end('error', `connectAgent: the request to ${withoutQuery(url)} failed: ${describe(error)}`);
   }
-  if (!response.ok) return end('error', `connectAgent: HTTP ${response.status}: ${await errorText(response)}`);
+  if (!response.ok) {
+    return end('error', `connectAgent: HTTP ${response.status}: ${await errorText(response, secrets)}`);
+  }
   const type = response.headers.get('content-type') ?? '';
   if (!response.body || !type.includes('text/event-stream')) {
     void response.body?.cancel().catch(() => {});
@@ -118,13 +137,10 @@ async function run(
   end('error', 'connectAgent: the stream ended before the run did (no agent_end)');
 }
 
-async function errorText(response: Response): Promise<string> {
-  let body = '';
-  try {
-    body = (await response.text()).trim();
-  } catch {
-    // The status alone has to do.
-  }
+/** The server's message from an error answer: read up to a bound, redacted, then cut. */
+async function errorText(response: Response, secrets: readonly string[]): Promise<string> {
+  const { text, truncated } = await readTextUpTo(response);
+  const body = redactSecrets(text, secrets, truncated).trim();
   let message = body;
   try {
     const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
@@ -140,8 +156,13 @@ async function errorText(response: Response): Promise<string> {
   } catch {
     // Not JSON: the text is the message.
   }
-  if (message.length > 500) message = `${message.slice(0, 500)}…`;
-  return message || response.statusText || 'no details';
+  return clipText(message, MAX_ERROR_CHARS) || response.statusText || 'no details';
+}
+
+/** The URL for a message: its query may carry a token. */
+function withoutQuery(url: string): string {
+  const cut = url.search(/[?#]/);
+  return cut === -1 ? url : url.slice(0, cut);
 }
 
 function describe(error: unknown): string {

@@ -1,3 +1,4 @@
+import { clipText } from '../ai/redact.js';
 import type { AssistantMessage, ToolCall, ToolResultMessage } from '../ai/types.js';
 import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentTool, AgentToolResult } from './types.js';
 
@@ -13,6 +14,14 @@ export interface ToolRunContext {
 type Prepared = { ok: true; tool: AgentTool; args: unknown } | { ok: false; error: string };
 
 const ABORTED = 'Tool execution was aborted.';
+/**
+ * Characters of a call's own arguments quoted back to the model when they
+ * are invalid: enough to show the mistake. The whole text would go into the
+ * next request, and a model that sent 20 MB would pay for it twice.
+ */
+const MAX_ECHOED_ARGUMENTS_CHARS = 2000;
+/** Characters of a validator's report kept, for the same reason. */
+const MAX_VALIDATION_REPORT_CHARS = 4000;
 const SKIPPED = 'Skipped: the user sent a new message before this tool call started.';
 
 /**
@@ -193,11 +202,9 @@ function normalizeKey(path: string): string {
 
 async function prepare(call: ToolCall, run: ToolRunContext): Promise<Prepared> {
   if (call.invalidArguments) {
-    const raw = call.invalidArguments.raw;
-    const shown = raw.length > 2000 ? `${raw.slice(0, 2000)}… (${raw.length} characters)` : raw;
     return {
       ok: false,
-      error: `The arguments for tool "${call.name}" are not valid JSON: ${call.invalidArguments.error}. Arguments received: ${shown}`,
+      error: `The arguments for tool "${call.name}" are not valid JSON: ${call.invalidArguments.error}. Arguments received: ${quote(call.invalidArguments.raw, MAX_ECHOED_ARGUMENTS_CHARS)}`,
     };
   }
   const tools = run.config.tools ?? [];
@@ -213,12 +220,15 @@ async function prepare(call: ToolCall, run: ToolRunContext): Promise<Prepared> {
       if (!checked.ok) {
         return {
           ok: false,
-          error: `Invalid arguments for tool "${call.name}":\n${checked.error}\nArguments received: ${JSON.stringify(call.arguments)}`,
+          error: `Invalid arguments for tool "${call.name}":\n${quote(checked.error, MAX_VALIDATION_REPORT_CHARS)}\nArguments received: ${quote(JSON.stringify(call.arguments), MAX_ECHOED_ARGUMENTS_CHARS)}`,
         };
       }
       args = checked.value;
     } catch (error) {
-      return { ok: false, error: `Could not validate arguments for "${call.name}": ${String(error)}` };
+      return {
+        ok: false,
+        error: `Could not validate arguments for "${call.name}": ${quote(String(error), MAX_VALIDATION_REPORT_CHARS)}`,
+      };
     }
   }
   if (run.config.beforeToolCall) {
@@ -230,6 +240,11 @@ async function prepare(call: ToolCall, run: ToolRunContext): Promise<Prepared> {
     }
   }
   return { ok: true, tool, args };
+}
+
+/** `text` cut to `max` characters, saying how long it was. */
+function quote(text: string, max: number): string {
+  return text.length > max ? `${clipText(text, max)} (${text.length} characters)` : text;
 }
 
 function textResult(text: string): AgentToolResult {

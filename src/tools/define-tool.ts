@@ -106,11 +106,16 @@ function validateStandard(
   return result instanceof Promise ? result.then(toValidation) : toValidation(result);
 }
 
+/** Issues listed in a validation error; the rest are counted. A model reads the first few anyway. */
+const MAX_LISTED_ISSUES = 20;
+
 function toValidation(result: StandardResult<unknown>): ToolValidation<unknown> {
   if (!result.issues) return { ok: true, value: result.value };
-  const lines = result.issues.map((issue) => {
+  const issues = result.issues;
+  const lines = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
     const path = (issue.path ?? []).map((part) => String(typeof part === 'object' ? part.key : part)).join('.');
     return `- ${path || '(root)'}: ${issue.message}`;
   });
+  if (issues.length > MAX_LISTED_ISSUES) lines.push(`- … and ${issues.length - MAX_LISTED_ISSUES} more issues`);
   return { ok: false, error: lines.join('\n') };
 }
