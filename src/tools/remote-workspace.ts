@@ -4,6 +4,9 @@
  * side is `createExecApp` / `startExecServer` from `qcore/node` (`qcore serve`);
  * the protocol is documented there.
  */
+import { fetchSameOrigin, readTextUpTo } from '../ai/guarded-fetch.js';
+import { clipText, redactSecrets } from '../ai/redact.js';
+import { MAX_SSE_LINE_CHARS } from '../ai/sse.js';
 import { checkRange } from './file-range.js';
 import { resolveWorkspacePath } from './paths.js';
 import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceEntryType, WorkspaceStat } from './types.js';
@@ -49,6 +52,10 @@ const NEAREST_CODE: Record<string, WorkspaceErrorCode> = { EAUTH: 'EACCES', ETOO
 
 /** Output kept client-side for an aborted command, whose exit event never comes. */
 const MAX_ABORTED_OUTPUT_CHARS = 1024 * 1024;
+/** The longest output event line kept while reading, as for SSE: an endless line must not fill memory. */
+const MAX_LINE_CHARS = MAX_SSE_LINE_CHARS;
+/** Characters of a server's error message kept, after the token is redacted. */
+const MAX_ERROR_MESSAGE_CHARS = 1000;
 
 const encoder = new TextEncoder();
 
@@ -175,7 +182,6 @@ export class RemoteWorkspace implements Workspace {
 
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
-    let pending = '';
     const handle = (line: string): ExecResult | undefined => {
       if (line.trim() === '') return undefined;
       const event = parseEvent(line);
@@ -197,21 +203,43 @@ export class RemoteWorkspace implements Workspace {
         if (event.truncated === true) result.truncated = true;
         return result;
       }
-      if (event.type === 'error') throw toWorkspaceError(event.error, 500);
+      if (event.type === 'error') throw toWorkspaceError(event.error, 500, this.#token);
       return undefined;
     };
 
     try {
+      // The unfinished line is kept in pieces and joined only once its newline comes:
+      // re-splitting the whole of it on every chunk would be quadratic in a long line.
+      let pending: string[] = [];
+      let pendingChars = 0;
       for (;;) {
         const { done, value } = await reader.read();
-        pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
-        const lines = pending.split('\n');
-        pending = done ? '' : (lines.pop() ?? '');
-        for (const line of lines) {
-          const result = handle(line);
-          if (result) return result;
+        const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+        const newline = text.lastIndexOf('\n');
+        if (newline === -1) {
+          if (text) pending.push(text);
+          pendingChars += text.length;
+        } else {
+          pending.push(text.slice(0, newline));
+          const lines = pending.join('').split('\n');
+          const rest = text.slice(newline + 1);
+          pending = rest ? [rest] : [];
+          pendingChars = rest.length;
+          for (const line of lines) {
+            const result = handle(line);
+            if (result) return result;
+          }
         }
-        if (done) break;
+        if (pendingChars > MAX_LINE_CHARS) {
+          throw new Error(
+            `Remote workspace sent an output line longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB, the most qcore buffers; the command's output stream was closed`,
+          );
+        }
+        if (done) {
+          const result = handle(pending.join(''));
+          if (result) return result;
+          break;
+        }
       }
     } catch (error) {
       if (signal?.aborted) return aborted();
@@ -237,28 +265,43 @@ export class RemoteWorkspace implements Workspace {
     });
   }
 
-  /** Sends with the token and turns an error answer into the `WorkspaceError` the server reported. */
+  /**
+   * Sends with the token and turns an error answer into the `WorkspaceError`
+   * the server reported. The token goes only to the server's origin: a
+   * redirect elsewhere is an error (in a browser, any redirect is).
+   */
   async #request(endpoint: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set('Authorization', `Bearer ${this.#token}`);
-    const response = await this.#fetch(`${this.url}${endpoint}`, { ...init, headers });
+    const response = await fetchSameOrigin(
+      this.#fetch,
+      `${this.url}${endpoint}`,
+      { ...init, headers },
+      'Remote workspace',
+    );
     if (response.ok) return response;
     let reported: unknown;
     try {
-      reported = ((await response.json()) as { error?: unknown }).error;
+      // Bounded: an endless error body must not hang the call or fill memory.
+      const { text, truncated } = await readTextUpTo(response);
+      reported = truncated ? undefined : (JSON.parse(text) as { error?: unknown }).error;
     } catch {
       reported = undefined;
     }
-    throw toWorkspaceError(reported, response.status);
+    throw toWorkspaceError(reported, response.status, this.#token);
   }
 }
 
-function toWorkspaceError(reported: unknown, status: number): Error {
+/** The server's error as a `WorkspaceError`; its message without the token, then cut. */
+function toWorkspaceError(reported: unknown, status: number, token: string): Error {
   const { code, message } = (typeof reported === 'object' && reported !== null ? reported : {}) as {
     code?: unknown;
     message?: unknown;
   };
-  const text = typeof message === 'string' ? message : `Remote workspace answered HTTP ${status}`;
+  const text =
+    typeof message === 'string'
+      ? clipText(redactSecrets(message, [token]), MAX_ERROR_MESSAGE_CHARS)
+      : `Remote workspace answered HTTP ${status}`;
   if (typeof code === 'string') {
     if (WORKSPACE_CODES.has(code)) return new WorkspaceError(code as WorkspaceErrorCode, text);
     const nearest = NEAREST_CODE[code];
@@ -268,13 +311,25 @@ function toWorkspaceError(reported: unknown, status: number): Error {
 }
 
 async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
-  const body: unknown = await response.json();
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    // The parser's message quotes the text, cut at its own length: it could hold part of a secret.
+    throw new Error('Remote workspace sent an answer that is not JSON');
+  }
   if (typeof body !== 'object' || body === null) throw new Error('Remote workspace sent a non-object JSON answer');
   return body as Record<string, unknown>;
 }
 
 function parseEvent(line: string): Record<string, unknown> {
-  const event: unknown = JSON.parse(line);
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    // Not the parser's message: it quotes the line, cut at its own length.
+    throw new Error('Remote workspace sent an output line that is not JSON');
+  }
   if (typeof event !== 'object' || event === null) throw new Error('Remote workspace sent a malformed output event');
   return event as Record<string, unknown>;
 }
