@@ -13,6 +13,7 @@
 import type { Stats } from 'node:fs';
 import { constants, readlinkSync, statSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
+import { sep } from 'node:path';
 
 // Absent on Windows, where they mean nothing: 0 leaves the flag out.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -67,4 +68,10 @@ export function specialKind(stats: Stats): string | undefined {
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isFile() || stats.isDirectory() || stats.isSymbolicLink()) return undefined;
   return 'a special file';
+}
+
+/** Whether `path` is `root` or below it; both real (symlink-free) absolute paths. */
+export function isInside(root: string, path: string): boolean {
+  if (path === root) return true;
+  return path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }

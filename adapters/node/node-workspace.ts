@@ -24,6 +24,7 @@ import { WorkspaceError } from '../../src/tools/types.js';
 import {
   canTrackDescriptors,
   descriptorPath,
+  isInside,
   OPEN_DIRECTORY,
   OPEN_READ,
   OPEN_WRITE,
@@ -347,11 +348,6 @@ async function physicalPath(path: string, hops = 0): Promise<string> {
   // A dangling link: its target is relative to the link's real directory, which exists.
   const target = resolve(await realpath(dirname(path)), await readlink(path));
   return physicalPath(target, hops + 1);
-}
-
-function isInside(root: string, path: string): boolean {
-  if (path === root) return true;
-  return path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 function entryType(entry: Dirent): WorkspaceEntry['type'] {
