@@ -1,5 +1,9 @@
 /**
  * The `read` tool: a text file page by page, or an image the model can see.
+ * Files are read in chunks of at most 1 MiB through `readFileRange` where
+ * the workspace has it, so a page of a huge file costs about a page of
+ * memory; images are sent whole, so their size is checked before they are
+ * read.
  */
 import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
@@ -29,6 +33,11 @@ export interface ReadToolDetails {
   /** File size in bytes. */
   size: number;
   mimeType?: string;
+  /**
+   * Lines in the file, when known. `read` stops scanning once its page is
+   * full, so this is left out when the file goes on past the 1 MiB chunk
+   * the page ended in; the text then says "more lines follow".
+   */
   totalLines?: number;
   /** First and last line shown, 1-based. */
   startLine?: number;
