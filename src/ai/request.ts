@@ -84,25 +84,39 @@ export async function runProviderStream(
     asm.fail('aborted', 'Request was aborted');
     return;
   }
-  // One signal for the whole run: the caller's abort, or maxDurationMs running out.
-  const run = new AbortController();
-  const userSignal = options.signal;
-  const onUserAbort = (): void => run.abort(userSignal?.reason);
-  userSignal?.addEventListener('abort', onUserAbort, { once: true });
-  const maxDurationMs = options.maxDurationMs;
-  let overtime = false;
-  const deadline =
-    maxDurationMs !== undefined && maxDurationMs <= MAX_TIMER_MS
-      ? setTimeout(() => {
-          overtime = true;
-          run.abort();
-        }, maxDurationMs)
-      : undefined;
+  const run = new RunScope(options.signal, options.maxDurationMs);
   try {
-    await attempts(model, options, asm, apiKey, run.signal, () => overtime, build, consume);
+    await attempts(model, options, asm, apiKey, run, build, consume);
   } finally {
-    clearTimeout(deadline);
-    userSignal?.removeEventListener('abort', onUserAbort);
+    run.dispose();
+  }
+}
+
+/** The caller's abort and `maxDurationMs` running out, as one signal for the whole run. */
+class RunScope {
+  readonly signal: AbortSignal;
+  overtime = false;
+  private readonly controller = new AbortController();
+  private readonly deadline: ReturnType<typeof setTimeout> | undefined;
+  private readonly onAbort = (): void => this.controller.abort(this.userSignal?.reason);
+
+  constructor(
+    private readonly userSignal: AbortSignal | undefined,
+    maxDurationMs: number | undefined,
+  ) {
+    this.signal = this.controller.signal;
+    userSignal?.addEventListener('abort', this.onAbort, { once: true });
+    if (maxDurationMs !== undefined && maxDurationMs <= MAX_TIMER_MS) {
+      this.deadline = setTimeout(() => {
+        this.overtime = true;
+        this.controller.abort();
+      }, maxDurationMs);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.deadline);
+    this.userSignal?.removeEventListener('abort', this.onAbort);
   }
 }
 
@@ -111,8 +125,7 @@ async function attempts(
   options: StreamOptions,
   asm: MessageAssembler,
   apiKey: string | undefined,
-  runSignal: AbortSignal,
-  isOvertime: () => boolean,
+  run: RunScope,
   build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
 ): Promise<void> {
@@ -140,8 +153,8 @@ async function attempts(
   const sign = request.sign;
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController();
-    const onAbort = () => controller.abort(runSignal.reason);
-    runSignal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => controller.abort(run.signal.reason);
+    run.signal.addEventListener('abort', onAbort, { once: true });
     const watchdog = new Watchdog(timeoutMs, () => controller.abort());
     let responded = false;
     try {
@@ -166,8 +179,8 @@ async function attempts(
       return;
     } catch (error) {
       if (asm.isEnded) return;
-      if (isOvertime()) return failOvertime();
-      if (runSignal.aborted) {
+      if (run.overtime) return failOvertime();
+      if (run.signal.aborted) {
         asm.fail('aborted', 'Request was aborted');
         return;
       }
@@ -187,23 +200,23 @@ async function attempts(
       const delay = retryDelay(error, attempt);
       if (!asm.hasEmitted && retryable && attempt < maxRetries && delay <= MAX_DELAY_MS) {
         asm.reset();
-        if (await sleep(delay, runSignal)) continue;
-        if (isOvertime()) return failOvertime();
+        if (await sleep(delay, run.signal)) continue;
+        if (run.overtime) return failOvertime();
         asm.fail('aborted', 'Request was aborted');
         return;
       }
-      const attempts = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
+      const tries = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
       let message = describe(error);
       if (!(error instanceof ProviderError)) {
         message = responded
           ? `The connection to ${model.provider} was lost mid-stream: ${message}`
           : `Could not reach ${model.provider} at ${originOf(request.url)}: ${message}`;
       }
-      asm.fail('error', `${message}${attempts}`);
+      asm.fail('error', `${message}${tries}`);
       return;
     } finally {
       watchdog.stop();
-      runSignal.removeEventListener('abort', onAbort);
+      run.signal.removeEventListener('abort', onAbort);
     }
   }
 }
