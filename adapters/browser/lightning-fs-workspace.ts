@@ -58,6 +58,8 @@ export class LightningFsWorkspace implements Workspace {
   /** The underlying filesystem, to hand to isomorphic-git or similar. */
   readonly fs: FS;
   readonly #fs: FS.PromisifiedFS;
+  /** The file `readFileRange` last loaded whole; dropped by any change made here. */
+  #lastWhole: { path: string; mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
 
   constructor(name: string, options: LightningFsWorkspaceOptions = {}) {
     this.root = normaliseRoot(options.root ?? '/workspace');
@@ -80,11 +82,22 @@ export class LightningFsWorkspace implements Workspace {
   /**
    * LightningFS stores a file as one IndexedDB value and cannot read part of
    * it, so this reads the whole file and slices it: it bounds what a caller
-   * keeps, not what is loaded.
+   * keeps, not what is loaded. The last file so read is kept until another
+   * is, or it changes, so paging through a file chunk by chunk loads it once.
    */
   async readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-    checkRange(offset, length, this.#resolve(path));
-    return sliceRange(await this.readFile(path), offset, length);
+    const relative = this.#resolve(path);
+    checkRange(offset, length, relative);
+    const { path: real, stat } = await this.#locate(relative, true);
+    if (!stat) throw workspaceError('ENOENT', relative);
+    if (stat.type === 'dir') throw workspaceError('EISDIR', relative);
+    let kept = this.#lastWhole;
+    if (!kept || kept.path !== real || kept.mtimeMs !== stat.mtimeMs || kept.size !== stat.size) {
+      this.#lastWhole = undefined;
+      kept = { path: real, mtimeMs: stat.mtimeMs, size: stat.size, bytes: await this.readFile(relative) };
+      this.#lastWhole = kept;
+    }
+    return sliceRange(kept.bytes, offset, length);
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
@@ -94,6 +107,7 @@ export class LightningFsWorkspace implements Workspace {
     if (relative === ROOT) throw workspaceError('EISDIR', relative);
     const { path: real, stat } = await this.#locate(relative, true);
     if (stat?.type === 'dir') throw workspaceError('EISDIR', relative);
+    this.#lastWhole = undefined;
     await this.#call(relative, () => this.#fs.writeFile(internal(real), bytes));
     await this.#flush();
   }
@@ -140,6 +154,7 @@ export class LightningFsWorkspace implements Workspace {
     // The last segment is not followed: removing a link removes the link, never what it points to.
     const { path: real, stat } = await this.#locate(relative, false);
     if (!stat) throw workspaceError('ENOENT', relative);
+    this.#lastWhole = undefined;
     if (stat.type !== 'dir') {
       await this.#call(relative, () => this.#fs.unlink(internal(real)));
     } else {

@@ -73,6 +73,24 @@ describe('LightningFsWorkspace', () => {
     await expect(ws.readFileRange('../x', 0, 1)).rejects.toMatchObject({ code: 'EOUTSIDE' });
   });
 
+  test('paging through a large file loads it once, not once per chunk, and a write is seen', async () => {
+    const ws = await workspace();
+    const lines = Array.from({ length: 40_000 }, (_, i) => `line ${i + 1}`.padEnd(99, '.')).join('\n');
+    await ws.writeFile('big.txt', lines);
+    const loads: string[] = [];
+    const readFile = ws.fs.promises.readFile.bind(ws.fs.promises);
+    ws.fs.promises.readFile = ((path: string, options?: FS.ReadFileOptions) => {
+      loads.push(path);
+      return readFile(path, options);
+    }) as typeof ws.fs.promises.readFile;
+    const read = tool(createCodingTools(ws), 'read');
+    const page = textOf(await runTool(read, { path: 'big.txt', offset: 39_000, limit: 1 }));
+    expect(page.startsWith('line 39000.')).toBe(true);
+    expect(loads).toEqual(['/big.txt']);
+    await ws.writeFile('big.txt', 'changed');
+    expect(decode(await ws.readFileRange('big.txt', 0, 100))).toBe('changed');
+  });
+
   test('a custom root is where absolute paths start', async () => {
     const ws = await workspace({ 'a.txt': 'A' }, '/sandbox');
     expect(decode(await ws.readFile('/sandbox/a.txt'))).toBe('A');
