@@ -139,8 +139,7 @@ async function run(
 
 /** The server's message from an error answer: read up to a bound, redacted, then cut. */
 async function errorText(response: Response, secrets: readonly string[]): Promise<string> {
-  const { text, truncated } = await readTextUpTo(response);
-  const body = redactSecrets(text, secrets, truncated).trim();
+  const body = redactSecrets(await readTextUpTo(response), secrets).trim();
   let message = body;
   try {
     const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };

@@ -148,7 +148,7 @@ export class MessageAssembler {
     const parser = block.parser as PartialJsonParser;
     if (block.raw.length + delta.length > MAX_TOOL_ARGUMENT_CHARS) {
       const name = (this.message.content[index] as ToolCall).name;
-      const message = `The arguments of tool call "${name}" passed ${MAX_TOOL_ARGUMENT_CHARS / 1024 / 1024} MiB, the most one call may stream; the stream was stopped`;
+      const message = `The tool call "${name}" sent arguments longer than 16 MiB; the stream was stopped`;
       this.fail('error', message);
       throw new Error(message);
     }
@@ -272,13 +272,9 @@ export class MessageAssembler {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
-  /**
-   * `text` without the secrets added so far. `truncated` says the text was
-   * cut before it got here, so that its end may hold the start of a secret.
-   * Redact before cutting text of your own.
-   */
-  redact(text: string, truncated = false): string {
-    return redactSecrets(text, this.secrets, truncated);
+  /** `text` without the secrets added so far. Redact before cutting text of your own. */
+  redact(text: string): string {
+    return redactSecrets(text, this.secrets);
   }
 }
 

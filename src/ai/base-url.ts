@@ -6,20 +6,18 @@
 
 /** A scheme and the slashes after it; the WHATWG parser takes `\` for `/` in http(s) URLs. */
 const SCHEME = /^\s*[a-z][a-z0-9+.-]*:[/\\]*/i;
-/** Up to the last `@` before the path: the userinfo of any URL the parser accepts. */
-const USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[/\\]*)[^/?#\\]*@/i;
 
-/** `url` with any `user:password@` shown as `***@`, for messages. */
+/**
+ * `url` with any `user:password@` shown as `***@`, for messages. Hidden is
+ * everything up to the last `@` before a query or fragment, which is where
+ * the parser ends the userinfo, or later when the path holds an `@` too:
+ * more than the userinfo may be hidden then, never less.
+ */
 export function hideUserinfo(url: string): string {
-  const hidden = url.replace(USERINFO, '$1***@');
-  const parsed = parse(hidden);
-  const clean = parsed
-    ? (parsed.username === '***' || parsed.username === '') && parsed.password === ''
-    : !hidden.slice(hidden.indexOf('***@') + 4).includes('@');
-  if (clean) return hidden;
-  // The pattern and the parser disagree on where the userinfo ends (or the URL does not parse):
-  // hide everything up to the last `@`, which may hide more than the userinfo but never less.
-  return `${SCHEME.exec(url)?.[0] ?? ''}***${url.slice(url.lastIndexOf('@'))}`;
+  const end = url.search(/[?#]/);
+  const at = url.lastIndexOf('@', end === -1 ? url.length : end);
+  const scheme = SCHEME.exec(url)?.[0] ?? '';
+  return at < scheme.length ? url : `${scheme}***${url.slice(at)}`;
 }
 
 /**

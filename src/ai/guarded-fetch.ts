@@ -18,10 +18,7 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
 
 /** A redirect qcore refused to follow. Not worth a retry: the server will answer the same. */
 export class RedirectRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RedirectRefusedError';
-  }
+  override name = 'RedirectRefusedError';
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -42,34 +39,28 @@ export async function fetchSameOrigin(
     const options = typeof init === 'function' ? await init(current) : init;
     const response = await doFetch(current, { ...options, redirect: 'manual' });
     if (response.type === 'opaqueredirect') {
-      throw new RedirectRefusedError(
-        `${who} answered with a redirect, and a browser hides where a redirect leads, so qcore cannot check that it stays on the same origin and does not follow it; use the address it redirects to`,
-      );
+      throw new RedirectRefusedError(`${who} sent a redirect, which a browser hides: not followed; use the final URL`);
     }
     const status = response.status;
-    if (!REDIRECT_STATUSES.has(status)) return response;
     const location = response.headers.get('location');
     // fetch hands back a redirect status without a Location as an ordinary answer.
-    if (location === null) return response;
+    if (!REDIRECT_STATUSES.has(status) || location === null) return response;
     void response.body?.cancel().catch(() => {});
-    let target: URL;
+    let target: URL | undefined;
     try {
       target = new URL(location, current);
     } catch {
-      throw new RedirectRefusedError(`${who} answered HTTP ${status} with a Location that is not a URL`);
+      // Not a URL: refused below like another origin.
     }
-    const origin = new URL(current).origin;
-    if (target.origin !== origin) {
+    if (target?.origin !== new URL(current).origin) {
       throw new RedirectRefusedError(
-        `${who} redirected the request to another origin, ${target.origin} (HTTP ${status}); qcore does not follow it, since the credentials would go along. If that server is trusted, use its address`,
+        `${who} redirected to another origin, ${target?.origin ?? 'an invalid URL'} (HTTP ${status}): not followed`,
       );
     }
     const method = (options.method ?? 'GET').toUpperCase();
     // fetch turns a 301 or 302 of a POST, and a 303 of anything, into a GET without the body.
-    if (status !== 307 && status !== 308 && method !== 'GET' && method !== 'HEAD') {
-      throw new RedirectRefusedError(
-        `${who} answered a ${method} with HTTP ${status}, a redirect that would drop the request body; qcore follows only 307 and 308 redirects of a ${method}`,
-      );
+    if (status < 307 && method !== 'GET' && method !== 'HEAD') {
+      throw new RedirectRefusedError(`${who} answered a ${method} with HTTP ${status}; only 307 and 308 keep its body`);
     }
     if (hops >= MAX_REDIRECTS) throw new RedirectRefusedError(`${who} sent more than ${MAX_REDIRECTS} redirects`);
     current = target.href;
@@ -78,40 +69,41 @@ export async function fetchSameOrigin(
 
 /** Bytes of an error body read at most: enough for any real error, bounded against an endless one. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/**
+ * Characters dropped from the end of a body cut by the bound: a secret the
+ * cut went through would leave its start there, where redaction cannot
+ * recognise it. Longer than any key or session token.
+ */
+const CUT_MARGIN_CHARS = 8 * 1024;
 
 /**
- * The body as text, reading at most `maxBytes`; `truncated` says whether
- * more was left unread (and cancelled). Never throws for a failed read:
- * the text so far is returned.
+ * The body as text, reading at most `maxBytes` (then cancelling it). A cut
+ * body, or one whose read failed, loses its last `CUT_MARGIN_CHARS` too.
+ * Never throws.
  */
-export async function readTextUpTo(
-  response: Response,
-  maxBytes = MAX_ERROR_BODY_BYTES,
-): Promise<{ text: string; truncated: boolean }> {
-  const body = response.body;
-  if (!body) return { text: '', truncated: false };
-  const reader = body.getReader();
+export async function readTextUpTo(response: Response, maxBytes = MAX_ERROR_BODY_BYTES): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
   const decoder = new TextDecoder();
   let text = '';
   let read = 0;
-  let truncated = false;
+  let cut = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const room = maxBytes - read;
-      if (value.length > room) {
-        text += decoder.decode(value.subarray(0, room), { stream: true });
-        truncated = true;
+      read += value.length;
+      text += decoder.decode(read > maxBytes ? value.subarray(0, value.length - read + maxBytes) : value, {
+        stream: true,
+      });
+      if (read > maxBytes) {
+        cut = true;
         break;
       }
-      read += value.length;
-      text += decoder.decode(value, { stream: true });
     }
   } catch {
-    truncated = true;
+    cut = true;
   }
-  text += decoder.decode();
   reader.cancel().catch(() => {});
-  return { text, truncated };
+  return cut ? text.slice(0, -CUT_MARGIN_CHARS) : text + decoder.decode();
 }

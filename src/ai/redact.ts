@@ -9,27 +9,13 @@ export const REDACTED = '[redacted]';
 /** Secrets shorter than this are not redacted: they would blank out ordinary words. */
 const MIN_SECRET_LENGTH = 4;
 
-/**
- * `text` with every occurrence of each secret replaced. When `text` is
- * itself cut short (a bounded read of a body), its end may hold the first
- * characters of a secret; `truncated` drops such an end too.
- */
-export function redactSecrets(text: string, secrets: readonly string[], truncated = false): string {
+/** `text` with every occurrence of each secret replaced. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  if (truncated) for (const secret of secrets) out = dropSecretStart(out, secret);
   return out;
-}
-
-/** `text` without an end that is the start of `secret`. */
-function dropSecretStart(text: string, secret: string): string {
-  if (secret.length < MIN_SECRET_LENGTH) return text;
-  for (let at = Math.max(0, text.length - secret.length + 1); at < text.length; at++) {
-    if (secret.startsWith(text.slice(at))) return `${text.slice(0, at)}${REDACTED}`;
-  }
-  return text;
 }
 
 /** `text` cut to at most `max` characters (never inside a surrogate pair), marked with `…` when cut. */

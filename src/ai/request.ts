@@ -3,7 +3,7 @@ import { baseUrlProblem } from './base-url.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from './guarded-fetch.js';
-import { clipText, headerSecrets } from './redact.js';
+import { clipText } from './redact.js';
 import { StreamLimitError } from './sse.js';
 import type { Context, Model, StreamFunction, StreamOptions } from './types.js';
 
@@ -84,40 +84,32 @@ export async function runProviderStream(
     asm.fail('aborted', 'Request was aborted');
     return;
   }
-  const run = new RunScope(options.signal, options.maxDurationMs);
+  // One signal for the whole run: the caller's abort, or maxDurationMs running out.
+  const controller = new AbortController();
+  const run: RunState = { signal: controller.signal, overtime: false };
+  const userSignal = options.signal;
+  const onAbort = (): void => controller.abort(userSignal?.reason);
+  userSignal?.addEventListener('abort', onAbort, { once: true });
+  const maxDurationMs = options.maxDurationMs ?? Number.POSITIVE_INFINITY;
+  const deadline =
+    maxDurationMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          run.overtime = true;
+          controller.abort();
+        }, maxDurationMs)
+      : undefined;
   try {
     await attempts(model, options, asm, apiKey, run, build, consume);
   } finally {
-    run.dispose();
+    clearTimeout(deadline);
+    userSignal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** The caller's abort and `maxDurationMs` running out, as one signal for the whole run. */
-class RunScope {
+interface RunState {
   readonly signal: AbortSignal;
-  overtime = false;
-  private readonly controller = new AbortController();
-  private readonly deadline: ReturnType<typeof setTimeout> | undefined;
-  private readonly onAbort = (): void => this.controller.abort(this.userSignal?.reason);
-
-  constructor(
-    private readonly userSignal: AbortSignal | undefined,
-    maxDurationMs: number | undefined,
-  ) {
-    this.signal = this.controller.signal;
-    userSignal?.addEventListener('abort', this.onAbort, { once: true });
-    if (maxDurationMs !== undefined && maxDurationMs <= MAX_TIMER_MS) {
-      this.deadline = setTimeout(() => {
-        this.overtime = true;
-        this.controller.abort();
-      }, maxDurationMs);
-    }
-  }
-
-  dispose(): void {
-    clearTimeout(this.deadline);
-    this.userSignal?.removeEventListener('abort', this.onAbort);
-  }
+  /** Set when `maxDurationMs` ran out (and aborted `signal`). */
+  overtime: boolean;
 }
 
 async function attempts(
@@ -125,7 +117,7 @@ async function attempts(
   options: StreamOptions,
   asm: MessageAssembler,
   apiKey: string | undefined,
-  run: RunScope,
+  run: RunState,
   build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
 ): Promise<void> {
@@ -144,8 +136,6 @@ async function attempts(
   }
   const body = JSON.stringify(options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body);
   const headers = { ...model.headers, ...request.headers, ...options.headers };
-  // A key passed as a header (a proxy's, or `x-api-key` in model.headers) is a secret too.
-  asm.addSecrets(headerSecrets(headers));
   const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
@@ -293,13 +283,12 @@ function isRetryableStatus(status: number): boolean {
 
 /** Redacts secrets; the assembler knows them. */
 export interface Redactor {
-  redact(text: string, truncated?: boolean): string;
+  redact(text: string): string;
 }
 
 async function httpError(response: Response, redactor: Redactor): Promise<ProviderError> {
   // Bounded: an endless body must not hold the stream open or fill memory. Redacted before any cut.
-  const { text, truncated } = await readTextUpTo(response);
-  const detail = providerMessage(redactor.redact(text, truncated));
+  const detail = providerMessage(redactor.redact(await readTextUpTo(response)));
   // AWS names the error in a header (`ValidationException:http://…`), not in the body.
   const awsType = response.headers.get('x-amzn-errortype')?.split(':')[0];
   const described = awsType && detail ? `${awsType}: ${detail}` : awsType || detail;

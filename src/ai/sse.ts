@@ -9,10 +9,7 @@ export const MAX_SSE_LINE_CHARS = 16 * 1024 * 1024;
 
 /** The stream broke a bound qcore keeps on what it buffers; reading stopped. Not worth a retry. */
 export class StreamLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StreamLimitError';
-  }
+  override name = 'StreamLimitError';
 }
 
 /**
@@ -45,9 +42,7 @@ export async function readServerSentEvents(
   const feed = (text: string): void => {
     parser.feed(text);
     if (overflow) {
-      throw new StreamLimitError(
-        `The server sent a line longer than ${MAX_SSE_LINE_CHARS / 1024 / 1024} MiB in its event stream, the most qcore buffers; reading stopped`,
-      );
+      throw new StreamLimitError('An event stream line was longer than 16 MiB; reading stopped');
     }
   };
   let finished = false;

@@ -283,8 +283,7 @@ export class RemoteWorkspace implements Workspace {
     let reported: unknown;
     try {
       // Bounded: an endless error body must not hang the call or fill memory.
-      const { text, truncated } = await readTextUpTo(response);
-      reported = truncated ? undefined : (JSON.parse(text) as { error?: unknown }).error;
+      reported = (JSON.parse(await readTextUpTo(response)) as { error?: unknown }).error;
     } catch {
       reported = undefined;
     }
