@@ -4,10 +4,12 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Budgets in bytes, minified and gzipped, zod excluded. Stated in README.md. */
+// Raised once from 12 KB by the hardening of #9 (about 1.2 KB): redirects kept on their origin,
+// bounded and redacted error bodies, the base-URL check, and the stream and argument limits.
 const one = (name, exportName) => ({
   name: `stream() with one provider (${name})`,
   code: `export { ${exportName} } from './src/index.ts';`,
-  budget: 12_000,
+  budget: 13_000,
 });
 const BUDGETS = [
   one('anthropic-messages', 'streamAnthropic'),
