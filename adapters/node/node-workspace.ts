@@ -44,7 +44,10 @@ export interface NodeWorkspaceOptions {
   shell?: string;
   /** Output `exec` keeps (its tail), in UTF-8 bytes. Default 1 MB. */
   maxOutputBytes?: number;
-  /** Variables added to (or overriding) the inherited environment of `exec`. */
+  /**
+   * Variables added to (or overriding) the environment of `exec`, applied after
+   * secrets are filtered out of the inherited one (see `inheritedEnvironment`).
+   */
   env?: Record<string, string>;
 }
 

@@ -52,9 +52,12 @@ export function explainNoMatch(content: string, oldText: string, path: string): 
 
 /** Explains several matches when one was expected. */
 export function explainManyMatches(path: string, lineNumbers: readonly number[]): string {
-  const shown = lineNumbers.slice(0, 20).join(', ');
-  const more = lineNumbers.length > 20 ? `, and ${lineNumbers.length - 20} more` : '';
-  return `Found ${lineNumbers.length} matches of oldText in ${path} (at lines ${shown}${more}). oldText must match exactly once: include more surrounding lines to make it unique, or set replaceAll to true to replace every match.`;
+  // Overlapping matches ("aa" in "aaa") share a line; name each line once.
+  const lines = [...new Set(lineNumbers)];
+  const shown = lines.slice(0, 20).join(', ');
+  const more = lines.length > 20 ? `, and ${lines.length - 20} more` : '';
+  const where = lines.length === 1 ? `line ${shown}` : `lines ${shown}${more}`;
+  return `Found ${lineNumbers.length} matches of oldText in ${path} (at ${where}). oldText must match exactly once: include more surrounding lines to make it unique, or set replaceAll to true to replace every match.`;
 }
 
 function normaliseWhitespace(line: string): string {

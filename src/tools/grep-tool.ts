@@ -91,6 +91,11 @@ export function createGrepTool(
       } catch (error) {
         throw describeFileError(error, path, 'path');
       }
+      if (startStat.type === 'special') {
+        throw new Error(
+          `${path} is not a regular file (a FIFO, socket or device); grep searches regular files and directories only`,
+        );
+      }
       const globMatches = args.glob === undefined ? undefined : createGlobMatcher(args.glob);
 
       const out: string[] = [];

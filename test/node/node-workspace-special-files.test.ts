@@ -158,4 +158,11 @@ describe.runIf(process.platform !== 'win32')('special files in a NodeWorkspace',
     const find = await soon(runTool(tool('find'), { pattern: '*' }), 'find');
     expect(textOf(find)).toBe('src/\nsrc/a.ts');
   });
+
+  test('grep on a FIFO named directly says so, rather than "no matches"', async () => {
+    makeFifo('pipe');
+    await expect(soon(runTool(tool('grep'), { pattern: 'x', path: 'pipe' }), 'grep')).rejects.toThrow(
+      'pipe is not a regular file (a FIFO, socket or device); grep searches regular files and directories only',
+    );
+  });
 });

@@ -113,7 +113,7 @@ describe('edit tool', () => {
   test('overlapping matches are ambiguous: "aa" in "aaa" is two matches', async () => {
     const ws = new MemoryWorkspace({ 'f.txt': 'xaaay\n' });
     await expect(runTool(createEditTool(ws), { path: 'f.txt', oldText: 'aa', newText: 'b' })).rejects.toThrow(
-      'Found 2 matches of oldText in f.txt',
+      'Found 2 matches of oldText in f.txt (at line 1). oldText must match exactly once',
     );
     expect(await contentOf(ws, 'f.txt')).toBe('xaaay\n');
   });
