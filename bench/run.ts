@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { readEventStream } from '../src/ai/aws-eventstream.js';
 import { streamAnthropic } from '../src/ai/providers/anthropic-messages.js';
-import { streamBedrock } from '../src/ai/providers/bedrock-converse-stream.js';
-import { streamGoogle } from '../src/ai/providers/google-generative-ai.js';
+import { streamBedrock } from '../src/ai/providers/bedrock/bedrock-converse-stream.js';
+import { readEventStream } from '../src/ai/providers/bedrock/eventstream.js';
+import { streamGoogle } from '../src/ai/providers/google/google-generative-ai.js';
 import { streamOpenAICompletions } from '../src/ai/providers/openai-completions.js';
 import { streamOpenAIResponses } from '../src/ai/providers/openai-responses.js';
 import type { Context, Model, StreamFunction } from '../src/ai/types.js';

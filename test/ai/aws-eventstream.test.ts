@@ -5,7 +5,7 @@ import {
   EventStreamError,
   type EventStreamHeaderValue,
   type EventStreamMessage,
-} from '../../src/ai/aws-eventstream.js';
+} from '../../src/ai/providers/bedrock/eventstream.js';
 import { bedrockEvent, bedrockException, eventStreamMessage } from '../../testing/wire/bedrock-converse-stream.js';
 import { bedrockModelStreamErrorFrame } from '../fixtures/bedrock-recorded.js';
 

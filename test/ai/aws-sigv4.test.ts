@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { canonicalRequest, signAwsRequest } from '../../src/ai/aws-sigv4.js';
+import { canonicalRequest, signAwsRequest } from '../../src/ai/providers/bedrock/sigv4.js';
 
 /**
  * Vectors from AWS's Signature Version 4 test suite, as kept in

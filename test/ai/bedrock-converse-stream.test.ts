@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { signAwsRequest } from '../../src/ai/aws-sigv4.js';
 import { streamAnthropic } from '../../src/ai/providers/anthropic-messages.js';
-import { type BedrockStreamOptions, streamBedrock } from '../../src/ai/providers/bedrock-converse-stream.js';
+import { type BedrockStreamOptions, streamBedrock } from '../../src/ai/providers/bedrock/bedrock-converse-stream.js';
+import { signAwsRequest } from '../../src/ai/providers/bedrock/sigv4.js';
 import type {
   AssistantMessage,
   AssistantMessageEvent,

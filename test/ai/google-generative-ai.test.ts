@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { toGeminiSchema } from '../../src/ai/gemini-schema.js';
 import { streamAnthropic } from '../../src/ai/providers/anthropic-messages.js';
-import { streamGoogle } from '../../src/ai/providers/google-generative-ai.js';
+import { toGeminiSchema } from '../../src/ai/providers/google/gemini-schema.js';
+import { streamGoogle } from '../../src/ai/providers/google/google-generative-ai.js';
 import type {
   AssistantMessage,
   AssistantMessageEvent,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { streamAnthropic } from '../../src/ai/providers/anthropic-messages.js';
-import { streamBedrock } from '../../src/ai/providers/bedrock-converse-stream.js';
+import { streamBedrock } from '../../src/ai/providers/bedrock/bedrock-converse-stream.js';
 import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
 import type { AssistantMessageEvent, Model, StreamFunction } from '../../src/ai/types.js';
 import { mockSession } from '../support/mock.js';

@@ -27,13 +27,11 @@
  * - thinking: `{ signature }`;
  * - redacted thinking: `{ redactedContent }`, the encrypted reasoning as base64.
  */
-import type { MessageAssembler } from '../assembler.js';
-import { EventStreamError, type EventStreamMessage, readEventStream } from '../aws-eventstream.js';
-import { type AwsCredentials, signAwsRequest } from '../aws-sigv4.js';
-import { readEnv } from '../env.js';
-import { clipText } from '../redact.js';
-import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
-import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
+import type { MessageAssembler } from '../../assembler.js';
+import { readEnv } from '../../env.js';
+import { clipText } from '../../redact.js';
+import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../../request.js';
+import { normalizeToolCallId, transformMessages } from '../../transform-messages.js';
 import type {
   Context,
   ImageContent,
@@ -45,7 +43,10 @@ import type {
   TextContent,
   ToolChoice,
   ToolResultMessage,
-} from '../types.js';
+} from '../../types.js';
+import { EventStreamError, type EventStreamMessage, readEventStream } from './eventstream.js';
+import { resolveRegion } from './region.js';
+import { type AwsCredentials, signAwsRequest } from './sigv4.js';
 
 export interface BedrockCredentials extends AwsCredentials {
   region?: string;
@@ -59,8 +60,6 @@ export interface BedrockStreamOptions extends StreamOptions {
 }
 
 const SERVICE = 'bedrock';
-const DEFAULT_REGION = 'us-east-1';
-const AWS_RUNTIME_HOST = /^bedrock-runtime(-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/;
 const MIN_ANSWER_TOKENS = 1024;
 const THINKING_BUDGETS: Record<Exclude<ReasoningLevel, 'off'>, number> = {
   minimal: 1024,
@@ -179,10 +178,10 @@ function buildRequest(
   apiKey: string | undefined,
 ): ProviderRequest {
   const auth = resolveAuth(options, apiKey);
-  const configuredRegion =
-    options.region ?? options.credentials?.region ?? readEnv('AWS_REGION') ?? readEnv('AWS_DEFAULT_REGION');
-  const { baseUrl, hostRegion } = resolveBaseUrl(model.baseUrl, configuredRegion);
-  const region = configuredRegion ?? hostRegion ?? DEFAULT_REGION;
+  const { baseUrl, region } = resolveRegion(
+    model.baseUrl,
+    options.region ?? options.credentials?.region ?? readEnv('AWS_REGION') ?? readEnv('AWS_DEFAULT_REGION'),
+  );
   const request: ProviderRequest = {
     url: `${baseUrl}/model/${encodeURIComponent(model.id)}/converse-stream`,
     headers: { 'content-type': 'application/json' },
@@ -229,24 +228,6 @@ function resolveAuth(options: BedrockStreamOptions, apiKey: string | undefined):
   const sessionToken = readEnv('AWS_SESSION_TOKEN');
   if (sessionToken) credentials.sessionToken = sessionToken;
   return { type: 'sigv4', credentials };
-}
-
-/** Applies the one region rule: only an AWS Bedrock runtime host follows the configured region. */
-function resolveBaseUrl(
-  baseUrl: string,
-  configuredRegion: string | undefined,
-): { baseUrl: string; hostRegion: string | undefined } {
-  const trimmed = baseUrl.replace(/\/+$/, '');
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    return { baseUrl: trimmed, hostRegion: undefined };
-  }
-  const match = AWS_RUNTIME_HOST.exec(url.hostname);
-  if (!match) return { baseUrl: trimmed, hostRegion: undefined };
-  if (configuredRegion) url.hostname = `bedrock-runtime${match[1] ?? ''}.${configuredRegion}.amazonaws.com`;
-  return { baseUrl: url.toString().replace(/\/+$/, ''), hostRegion: match[2] };
 }
 
 function buildBody(model: Model, context: Context, options: StreamOptions): WireRequestBody {

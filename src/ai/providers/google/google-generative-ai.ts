@@ -11,12 +11,11 @@
  *   own ids go back in `functionCall` and `functionResponse`.
  */
 
-import type { MessageAssembler } from '../assembler.js';
-import { toGeminiSchema } from '../gemini-schema.js';
-import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
-import { readServerSentEvents } from '../sse.js';
-import { generateToolCallId } from '../tool-call-id.js';
-import { transformMessages } from '../transform-messages.js';
+import type { MessageAssembler } from '../../assembler.js';
+import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../../request.js';
+import { readServerSentEvents } from '../../sse.js';
+import { generateToolCallId } from '../../tool-call-id.js';
+import { transformMessages } from '../../transform-messages.js';
 import type {
   AssistantMessage,
   Context,
@@ -30,7 +29,8 @@ import type {
   TextContent,
   ToolChoice,
   ToolResultMessage,
-} from '../types.js';
+} from '../../types.js';
+import { toGeminiSchema } from './gemini-schema.js';
 
 const IMAGE_OMITTED = '(image omitted: this model does not accept images)';
 /**

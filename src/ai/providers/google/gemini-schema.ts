@@ -14,7 +14,7 @@
  * - `format` survives only where Gemini defines it (enum, date-time, float,
  *   double, int32, int64); `default` is kept, as the API documents it.
  */
-import type { JsonSchema } from './types.js';
+import type { JsonSchema } from '../../types.js';
 
 type Node = { [key: string]: unknown };
 

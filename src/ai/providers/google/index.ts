@@ -1,0 +1,6 @@
+/**
+ * The Gemini API protocol and what only it uses: the subset of JSON Schema
+ * Gemini accepts for function declarations (`gemini-schema.ts`). Code another
+ * protocol needs belongs in `src/ai/`, not here.
+ */
+export { streamGoogle } from './google-generative-ai.js';
