@@ -30,6 +30,7 @@
  * adaptive thinking with an effort level, `none` for models that reason on
  * their own or whose switch qcore does not speak.
  */
+import type { Entry } from './model-catalog.js';
 import type { Model, ModelCompat, ModelCost } from './types.js';
 
 const BASE_URL = 'https://bedrock-runtime.us-east-1.amazonaws.com';
@@ -43,14 +44,14 @@ function cost(input: number, output: number, cacheRead: number, cacheWrite: numb
   return { input, output, cacheRead, cacheWrite };
 }
 
-function bedrock(
-  id: string,
+function bedrock<const Id extends string>(
+  id: Id,
   name: string,
   price: ModelCost,
   contextWindow: number,
   maxTokens: number,
   options: { input: Input; reasoning: boolean; compat: ModelCompat },
-): Model {
+): Entry<'amazon-bedrock', Id> {
   return {
     id,
     name,
@@ -73,8 +74,8 @@ const ADAPTIVE: ModelCompat = { supportsCacheControl: true, thinkingFormat: 'rea
 /** Claude 4.5 and earlier: extended thinking with a token budget. */
 const BUDGET: ModelCompat = { supportsCacheControl: true };
 
-function claude(
-  id: string,
+function claude<const Id extends string>(
+  id: Id,
   name: string,
   price: ModelCost,
   contextWindow: number,
@@ -84,7 +85,7 @@ function claude(
   return bedrock(id, name, price, contextWindow, maxTokens, { input: TEXT_IMAGE, reasoning: true, compat });
 }
 
-const CLAUDE: Model[] = [
+const CLAUDE = [
   // Thinking is always on; the data-retention opt-in is required.
   claude(
     'global.anthropic.claude-fable-5-1',
@@ -138,7 +139,7 @@ const CLAUDE: Model[] = [
 
 // ---------------------------------------------------------------- other vendors
 
-const OTHERS: Model[] = [
+const OTHERS = [
   // Nova caches reads at a quarter of the input price and writes for free (unverified).
   bedrock('us.amazon.nova-pro-v1:0', 'Amazon Nova Pro', cost(0.8, 3.2, 0.2, 0), 300_000, 10_000, {
     input: TEXT_IMAGE,
@@ -186,4 +187,4 @@ const OTHERS: Model[] = [
   ),
 ];
 
-export const BEDROCK_MODELS: Model[] = [...CLAUDE, ...OTHERS];
+export const BEDROCK_MODELS = [...CLAUDE, ...OTHERS];

@@ -35,7 +35,8 @@
  * gemini-3-pro-preview (shut down 2026-03-09); gemini-3-flash-preview and
  * gemini-3.5-flash (replaced by gemini-3.6-flash).
  */
-import type { GoogleGenerativeAICompat, Model, ModelCost } from './types.js';
+import type { Entry } from './model-catalog.js';
+import type { GoogleGenerativeAICompat, ModelCost } from './types.js';
 
 const BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
@@ -44,15 +45,15 @@ function cost(input: number, output: number, cacheRead: number): ModelCost {
 }
 
 /** Every current Gemini model reads text, images, audio, video and PDF (qcore sends text and images) and thinks. */
-function gemini(
-  id: string,
+function gemini<const Id extends string>(
+  id: Id,
   name: string,
   price: ModelCost,
   contextWindow: number,
   maxTokens: number,
   compat?: GoogleGenerativeAICompat,
-): Model {
-  const model: Model = {
+): Entry<'google', Id> {
+  const model: Entry<'google', Id> = {
     id,
     name,
     api: 'google-generative-ai',
@@ -71,7 +72,7 @@ function gemini(
 /** Flash-Lite models accept the `minimal` thinking level; the others start at `low`. */
 const LITE: GoogleGenerativeAICompat = { minThinkingLevel: 'minimal' };
 
-export const GOOGLE_MODELS: Model[] = [
+export const GOOGLE_MODELS = [
   // Released 2026-11-18; paid tier only. Thinking levels low, medium, high (default), xhigh.
   // Price from resellers quoting Google's list price (unverified on Google's page).
   gemini('gemini-4-neon', 'Gemini 4 Neon', cost(3, 15, 0.15), 1_048_576, 65_536),

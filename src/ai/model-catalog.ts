@@ -32,6 +32,9 @@ import type { Model, ModelCost, OpenAICompletionsCompat } from './types.js';
 
 type Input = Model['input'];
 
+/** A catalog entry, keeping its provider and id as literal types. */
+export type Entry<P extends string, Id extends string> = Model & { readonly provider: P; readonly id: Id };
+
 const TEXT: Input = ['text'];
 const TEXT_IMAGE: Input = ['text', 'image'];
 
@@ -45,7 +48,13 @@ function cost(input: number, output: number, cacheRead: number, cacheWrite: numb
  * Every current Claude model takes text and images and can think (extended or
  * adaptive thinking). `cacheWrite` is the 5-minute cache write price.
  */
-function anthropic(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+function anthropic<const Id extends string>(
+  id: Id,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+): Entry<'anthropic', Id> {
   return {
     id,
     name,
@@ -60,7 +69,7 @@ function anthropic(id: string, name: string, price: ModelCost, contextWindow: nu
   };
 }
 
-const ANTHROPIC: Model[] = [
+const ANTHROPIC = [
   // Input/output from the official overview; cache prices from third-party
   // mirrors of the pricing page (unverified).
   anthropic('claude-fable-5-2', 'Claude Fable 5.2', cost(8, 40, 0.2, 10), 1_000_000, 128_000),
@@ -103,7 +112,13 @@ const ANTHROPIC: Model[] = [
  * not charge for writes, and the 30-minute write price where it does
  * (GPT-5.6 and later).
  */
-function openai(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+function openai<const Id extends string>(
+  id: Id,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+): Entry<'openai', Id> {
   return {
     id,
     name,
@@ -123,7 +138,13 @@ function openai(id: string, name: string, price: ModelCost, contextWindow: numbe
  * API adds nothing for them (no reasoning to carry over), and they keep
  * OpenAI itself on the path every compatible server shares.
  */
-function openaiChat(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+function openaiChat<const Id extends string>(
+  id: Id,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+): Entry<'openai', Id> {
   const compat: OpenAICompletionsCompat = { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' };
   return {
     id,
@@ -143,7 +164,7 @@ function openaiChat(id: string, name: string, price: ModelCost, contextWindow: n
 // GPT-5.6 and GPT-6.x: prompts above 272K input tokens cost 2x input and
 // cache, 1.5x output, for the whole request. The prices below are the
 // short-context ones.
-const OPENAI: Model[] = [
+const OPENAI = [
   // Cached input "60% cheaper" than GPT-6 Astra's $1 per third-party reports;
   // cache write assumed at 1.25x input (both unverified).
   openai('gpt-6.2-astra', 'GPT-6.2 Astra', cost(8, 40, 0.4, 10), 1_050_000, 128_000),
@@ -180,15 +201,15 @@ const OPENAI: Model[] = [
  * explicit-cache creation price (125% of input), billed only when a request
  * marks blocks with `cache_control`.
  */
-function qwen(
-  id: string,
+function qwen<const Id extends string>(
+  id: Id,
   name: string,
   price: ModelCost,
   contextWindow: number,
   maxTokens: number,
   thinking: 'hybrid' | 'always' | 'never',
   input: Input = TEXT,
-): Model {
+): Entry<'qwen', Id> {
   return {
     id,
     name,
@@ -204,7 +225,7 @@ function qwen(
   };
 }
 
-const QWEN: Model[] = [
+const QWEN = [
   // Released 2026-08-03; thinks by default. List price per Vercel AI Gateway
   // and APIYI; cache prices follow the usual 20% / 125% ratios (unverified).
   qwen('qwen3.8-max', 'Qwen3.8 Max', cost(2, 6, 0.4, 2.5), 1_000_000, 131_072, 'always', TEXT_IMAGE),
@@ -228,7 +249,13 @@ const QWEN: Model[] = [
  * think on every request, and follow-ups after tool calls must carry the
  * earlier `reasoning_content`.
  */
-function kimi(id: string, name: string, price: ModelCost, contextWindow: number, maxTokens: number): Model {
+function kimi<const Id extends string>(
+  id: Id,
+  name: string,
+  price: ModelCost,
+  contextWindow: number,
+  maxTokens: number,
+): Entry<'kimi', Id> {
   return {
     id,
     name,
@@ -247,7 +274,7 @@ function kimi(id: string, name: string, price: ModelCost, contextWindow: number,
 // K3 and K3.1 also take a top-level `reasoning_effort` (low / high / max,
 // default max); qcore leaves it at the default. `maxTokens` is the
 // documented default of max_completion_tokens (K3 allows up to the context).
-const KIMI: Model[] = [
+const KIMI = [
   // Released 2026-10-24. Prices per Vercel AI Gateway and APIYI, which mirror
   // the Kimi pricing page; cache write is the 5-minute price (unverified).
   kimi('kimi-k3.1-pro', 'Kimi K3.1 Pro', cost(2, 10, 0.2, 2), 1_048_576, 131_072),
@@ -271,7 +298,12 @@ const KIMI: Model[] = [
  * Prices are the peak-hour ones (01:00-04:00 and 06:00-10:00 UTC, weekdays);
  * off-peak prices are half. No charge for cache writes.
  */
-function deepseek(id: string, name: string, price: ModelCost, input: Input): Model {
+function deepseek<const Id extends string>(
+  id: Id,
+  name: string,
+  price: ModelCost,
+  input: Input,
+): Entry<'deepseek', Id> {
   return {
     id,
     name,
@@ -287,7 +319,7 @@ function deepseek(id: string, name: string, price: ModelCost, input: Input): Mod
   };
 }
 
-const DEEPSEEK: Model[] = [
+const DEEPSEEK = [
   // DeepSeek-V4.1-Flash; the legacy name deepseek-v4-flash is served by it.
   deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', cost(0.3, 1.2, 0.006, 0), TEXT_IMAGE),
   // DeepSeek-V4-Pro-0813. The docs also say V4 Pro is being retired and its
@@ -295,7 +327,11 @@ const DEEPSEEK: Model[] = [
   deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', cost(1.32, 3.96, 0.044, 0), TEXT),
 ];
 
-export const MODEL_CATALOG: readonly Model[] = [
+/**
+ * Not annotated `Model[]`: each entry keeps its literal provider and id, so
+ * `getModel` can type ids per provider. Types only; the code is unchanged.
+ */
+const CATALOG = [
   ...ANTHROPIC,
   ...OPENAI,
   ...QWEN,
@@ -303,4 +339,9 @@ export const MODEL_CATALOG: readonly Model[] = [
   ...DEEPSEEK,
   ...GOOGLE_MODELS,
   ...BEDROCK_MODELS,
-];
+] as const satisfies readonly Model[];
+
+/** One catalog entry, with its provider and id as literal types. */
+export type CatalogEntry = (typeof CATALOG)[number];
+
+export const MODEL_CATALOG: readonly Model[] = CATALOG;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_CATALOG } from '../../src/ai/model-catalog.js';
-import { getModel, listModels, registerModel } from '../../src/ai/models.js';
+import { findModel, getModel, listModels, registerModel } from '../../src/ai/models.js';
 import type { KnownApi, Model } from '../../src/ai/types.js';
 
 const KNOWN_APIS: readonly KnownApi[] = [
@@ -57,8 +57,8 @@ describe('getModel', () => {
   });
 
   it('returns undefined for an unknown model or a model under another provider', () => {
-    expect(getModel('anthropic', 'no-such-model')).toBeUndefined();
-    expect(getModel('openai', 'claude-opus-5-5')).toBeUndefined();
+    expect(findModel('anthropic', 'no-such-model')).toBeUndefined();
+    expect(findModel('openai', 'claude-opus-5-5')).toBeUndefined();
   });
 
   it('carries the compat quirks of each provider', () => {
@@ -209,7 +209,7 @@ describe('deriving a model', () => {
     if (base === undefined) throw new Error('claude-sonnet-5-5 missing');
     const id = uniqueId('claude-sonnet-5-5-gateway');
     registerModel({ ...base, id, baseUrl: 'https://gateway.example.com/anthropic' });
-    expect(getModel('anthropic', id)?.baseUrl).toBe('https://gateway.example.com/anthropic');
+    expect(findModel('anthropic', id)?.baseUrl).toBe('https://gateway.example.com/anthropic');
     expect(getModel('anthropic', 'claude-sonnet-5-5')?.baseUrl).toBe('https://api.anthropic.com');
   });
 });

@@ -3,7 +3,7 @@
  * talking to a scripted model on a loopback mock server. It needs no key
  * and no network, and it writes exactly one file.
  */
-import { getModel } from '../../../src/ai/models.js';
+import { findModel } from '../../../src/ai/models.js';
 import type { Model } from '../../../src/ai/types.js';
 import { startMockServer } from '../../../testing/mock-server.js';
 import { DEMO_PROMPT, demoTurn } from './demo-script.js';
@@ -29,7 +29,7 @@ export async function startDemo(cwd: string): Promise<Demo> {
   const turn = (request: Parameters<typeof demoTurn>[0]) => demoTurn(request, cwd);
   const server = await startMockServer({ script: { turns: Array.from({ length: DEMO_TURNS }, () => turn) } });
   const id = DEFAULT_MODELS.anthropic ?? 'claude-sonnet-4-6';
-  const base = getModel('anthropic', id);
+  const base = findModel('anthropic', id);
   if (!base) throw new Error(`the demo model anthropic/${id} is missing from the catalog`);
   const model: Model = {
     ...base,

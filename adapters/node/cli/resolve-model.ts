@@ -4,7 +4,7 @@
  * file, then built-in defaults.
  */
 import { apiKeyEnvNames } from '../../../src/ai/env.js';
-import { getModel, listModels, registerModel } from '../../../src/ai/models.js';
+import { findModel, listModels, registerModel } from '../../../src/ai/models.js';
 import type { Model, ModelCompat, ReasoningLevel } from '../../../src/ai/types.js';
 import type { CustomModelConfig, QcoreConfig } from './config-schema.js';
 import { CliError, UsageError } from './errors.js';
@@ -28,7 +28,7 @@ export interface ModelRequest {
   baseUrl?: string;
 }
 
-/** Makes the config's custom models known to `getModel`, so every lookup sees them. */
+/** Makes the config's custom models known to `findModel`, so every lookup sees them. */
 export function registerCustomModels(config: QcoreConfig): void {
   for (const custom of config.models?.custom ?? []) registerModel(toModel(custom));
 }
@@ -73,7 +73,7 @@ export function resolveModel(
     if (baseUrl) throw new UsageError(`provider "${provider}" has no default model; pass --model`);
     throw unknownProvider(provider);
   }
-  let model = getModel(provider, request.model);
+  let model = findModel(provider, request.model);
   if (!model) {
     if (known.length === 0 && baseUrl) {
       model = localServerModel(provider, request.model, baseUrl);
@@ -149,7 +149,7 @@ function inferProvider(id: string): string | undefined {
 
 function defaultModelId(provider: string): string | undefined {
   const preferred = DEFAULT_MODELS[provider];
-  if (preferred && getModel(provider, preferred)) return preferred;
+  if (preferred && findModel(provider, preferred)) return preferred;
   return listModels(provider)[0]?.id;
 }
 

@@ -6,7 +6,7 @@
  * user ticks "Remember the key in this browser", and unticking deletes it.
  * Everything else is harmless and is always remembered.
  */
-import { getModel, type Model, type ReasoningLevel } from 'qcore';
+import { findModel, type Model, type ReasoningLevel } from 'qcore';
 
 export type ProviderKind = 'anthropic' | 'openai-compatible';
 
@@ -82,7 +82,7 @@ export function missingSetup(settings: Settings): string | undefined {
 export function buildModel(settings: Settings): Model {
   const defaults = PROVIDER_DEFAULTS[settings.provider];
   const id = settings.modelId.trim() || defaults.modelId;
-  const base = getModel(defaults.catalog, id) ?? customModel(settings.provider, id);
+  const base = findModel(defaults.catalog, id) ?? customModel(settings.provider, id);
   return {
     ...base,
     baseUrl: settings.baseUrl.trim().replace(/\/+$/, '') || base.baseUrl,

@@ -3,7 +3,7 @@
  * `Authorization: Bearer <AGENT_SECRET>` and read its events as SSE, or use
  * `connectAgent` from qcore. Each request gets a fresh in-memory workspace.
  */
-import { createAgentHandler, createCodingTools, getModel, MemoryWorkspace } from 'qcore/worker';
+import { createAgentHandler, createCodingTools, findModel, MemoryWorkspace } from 'qcore/worker';
 
 interface Env {
   /** Secret: `wrangler secret put ANTHROPIC_API_KEY`. */
@@ -19,7 +19,7 @@ Use the tools to read and write files there. Be brief.`;
 
 export default {
   fetch: createAgentHandler((env: Env) => {
-    const model = getModel('anthropic', env.MODEL_ID);
+    const model = findModel('anthropic', env.MODEL_ID);
     if (!model) throw new Error(`MODEL_ID ${env.MODEL_ID} is not an Anthropic model qcore knows`);
     return {
       model: env.MODEL_BASE_URL ? { ...model, baseUrl: env.MODEL_BASE_URL } : model,
