@@ -9,6 +9,7 @@
  * the partial from the deltas. Fields the provider changes without an event
  * of their own (usage, a late signature or tool call id) ride along on the
  * next update. A server that fails sends `event: error` with `{ message }`.
+ * The `data` JSON, one per line, is also what `qcore --json` prints.
  */
 import { PartialJsonParser } from '../ai/partial-json.js';
 import type { AssistantMessage, AssistantMessageEvent, TextContent, ThinkingContent, ToolCall } from '../ai/types.js';
@@ -59,33 +60,38 @@ function isAssistant(message: AgentMessage): message is AssistantMessage {
   return typeof message === 'object' && message !== null && 'role' in message && message.role === 'assistant';
 }
 
-function sse(type: string, data: unknown): string {
-  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 /** The `event: error` a server sends when it fails outside the run. */
 export function encodeAgentWireError(message: string): string {
-  return sse('error', { message });
+  return `event: error\ndata: ${JSON.stringify({ message })}\n\n`;
 }
 
 /**
- * Encodes one run's events as SSE text. Call `encode` from the agent's
- * listener, as each event is emitted: the partial is live, and what it holds
- * at that moment is what goes out.
+ * Encodes one run's events, in order. Call it from the agent's listener, as
+ * each event is emitted: the partial is live, and what it holds at that
+ * moment is what goes out.
  */
 export class AgentEventEncoder {
   /** The head and open blocks' fields as the client knows them, as JSON. */
   private knownHead = '';
   private readonly knownBlocks = new Map<number, string>();
 
+  /** The event as one SSE event: `event: <type>` and its `data()`. */
   encode(event: AgentEvent): string {
-    if (event.type === 'message_update')
-      return sse(event.type, this.update(event.message, event.assistantMessageEvent));
+    return `event: ${event.type}\ndata: ${this.data(event)}\n\n`;
+  }
+
+  /**
+   * The event as one line of JSON (with its `type`): the SSE `data` payload,
+   * and each line of `qcore --json`. Stateful: every event of the run goes
+   * through the same encoder, in order.
+   */
+  data(event: AgentEvent): string {
+    if (event.type === 'message_update') return JSON.stringify(this.update(event.message, event.assistantMessageEvent));
     if (event.type === 'message_start' && isAssistant(event.message)) {
       this.knownHead = JSON.stringify(headOf(event.message));
       this.knownBlocks.clear();
     }
-    return sse(event.type, event);
+    return JSON.stringify(event);
   }
 
   private update(message: AssistantMessage, event: AssistantMessageEvent): AgentWireMessageUpdate {

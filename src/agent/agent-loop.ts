@@ -1,8 +1,8 @@
 import { EventStream } from '../ai/event-stream.js';
 import { stream as defaultStream } from '../ai/stream.js';
-import type { AssistantMessage, Context, Message, Tool, ToolResultMessage } from '../ai/types.js';
+import type { AssistantMessage, Context, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
-import { executeToolCalls } from './tool-execution.js';
+import { CUT_TOOL_RESULT, executeToolCalls, refuseToolCalls } from './tool-execution.js';
 import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentStopReason } from './types.js';
 
 export const DEFAULT_MAX_TURNS = 200;
@@ -72,6 +72,8 @@ export async function runAgentLoop(
   let turns = 0;
   let stopReason: AgentStopReason = 'stop';
   let errorMessage: string | undefined;
+  /** The last reply ended at the token limit: a run that ends on it ends with `length`. */
+  let lastCut = false;
 
   const append = (message: AgentMessage): void => {
     emit({ type: 'message_start', message });
@@ -109,15 +111,27 @@ export async function runAgentLoop(
       added.push(assistant);
 
       let toolResults: ToolResultMessage[] = [];
-      if (assistant.stopReason === 'toolUse') {
+      const cutCall = assistant.stopReason === 'length' ? cutToolCall(assistant) : undefined;
+      if (cutCall) {
+        // Half a plan is not run: the calls get results only so the history stays valid for the next request.
+        toolResults = refuseToolCalls(assistant, CUT_TOOL_RESULT, emit);
+        for (const result of toolResults) append(result);
+      } else if (assistant.stopReason === 'toolUse' || (assistant.stopReason === 'length' && hasToolCalls(assistant))) {
+        // Calls whose arguments are whole were not cut, even in a reply that was.
         toolResults = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
         for (const result of toolResults) append(result);
       }
       emit({ type: 'turn_end', message: assistant, toolResults });
+      lastCut = assistant.stopReason === 'length';
 
       if (assistant.stopReason === 'error' || assistant.stopReason === 'aborted') {
         stopReason = assistant.stopReason;
         errorMessage = assistant.errorMessage;
+        break outer;
+      }
+      if (cutCall) {
+        stopReason = 'length';
+        errorMessage = `The reply hit the token limit (maxTokens) in the middle of a call to "${cutCall.name}", so none of its tool calls ran. Raise maxTokens (agent.setStreamOptions) and continue.`;
         break outer;
       }
       if (signal.aborted) {
@@ -139,6 +153,7 @@ export async function runAgentLoop(
     pendingAreFollowUps = true;
   }
 
+  if (stopReason === 'stop' && lastCut) stopReason = 'length';
   const result: AgentLoopResult = {
     messages: added,
     stopReason,
@@ -186,7 +201,7 @@ async function streamAssistant(
     for await (const event of s) {
       if (event.type === 'start') {
         started = true;
-        emit({ type: 'message_start', message: event.partial });
+        emit({ type: 'message_start', message: startCopy(event.partial) });
       } else if (event.type !== 'done' && event.type !== 'error') {
         emit({ type: 'message_update', message: event.partial, assistantMessageEvent: event });
       }
@@ -202,6 +217,31 @@ async function streamAssistant(
     emit({ type: 'message_end', message });
     return message;
   }
+}
+
+/**
+ * The reply as it began. Events queue up behind a slow listener, so the live
+ * partial may already hold later text and the outcome: `start` precedes
+ * every block, and the outcome belongs to `message_end`.
+ */
+function startCopy(partial: AssistantMessage): AssistantMessage {
+  const { errorMessage: _outcome, ...head } = partial;
+  return {
+    ...head,
+    content: [],
+    usage: { ...partial.usage, cost: { ...partial.usage.cost } },
+    stopReason: 'stop',
+  };
+}
+
+function hasToolCalls(message: AssistantMessage): boolean {
+  return message.content.some((part) => part.type === 'toolCall');
+}
+
+/** The last tool call, when the token limit cut its arguments. */
+function cutToolCall(message: AssistantMessage): ToolCall | undefined {
+  const last = message.content.findLast((part): part is ToolCall => part.type === 'toolCall');
+  return last?.invalidArguments ? last : undefined;
 }
 
 function failedMessage(config: AgentLoopConfig, reason: 'error' | 'aborted', error: unknown): AssistantMessage {

@@ -1,4 +1,4 @@
-import type { AssistantMessage, Model, UserMessage } from '../ai/types.js';
+import type { AssistantMessage, Model, StreamOptions, UserMessage } from '../ai/types.js';
 import { runAgentLoop } from './agent-loop.js';
 import type {
   AgentEvent,
@@ -6,11 +6,19 @@ import type {
   AgentLoopConfig,
   AgentMessage,
   AgentOptions,
+  AgentQueues,
+  AgentRunResult,
   AgentState,
   AgentTool,
 } from './types.js';
 
 type Listener = (event: AgentEvent) => void;
+type AgentStreamOptions = Omit<StreamOptions, 'signal'>;
+
+/** One run; `reset()` abandons it, and nothing of an abandoned run reaches the agent again. */
+interface Run {
+  abandoned: boolean;
+}
 
 /**
  * A stateful agent: it keeps the conversation, runs one loop at a time, and
@@ -19,7 +27,7 @@ type Listener = (event: AgentEvent) => void;
  * ```ts
  * const agent = new Agent({ model, systemPrompt, tools });
  * const off = agent.subscribe((event) => console.log(event.type));
- * await agent.prompt('Read the README.md file');
+ * const { stopReason, errorMessage } = await agent.prompt('Read the README.md file');
  * ```
  */
 export class Agent {
@@ -29,10 +37,13 @@ export class Agent {
   private steeringQueue: AgentMessage[] = [];
   private followUpQueue: AgentMessage[] = [];
   private controller: AbortController | undefined;
-  private running: Promise<void> | undefined;
+  private running: Promise<AgentRunResult> | undefined;
+  private run: Run | undefined;
+  private currentStreamOptions: Readonly<AgentStreamOptions>;
 
   constructor(options: AgentOptions) {
     this.options = options;
+    this.currentStreamOptions = { ...options.streamOptions };
     this.current = {
       systemPrompt: options.systemPrompt ?? '',
       model: options.model,
@@ -62,6 +73,26 @@ export class Agent {
     this.current.systemPrompt = systemPrompt;
   }
 
+  /** The options every model call gets (the signal is the run's own). */
+  get streamOptions(): Readonly<AgentStreamOptions> {
+    return this.currentStreamOptions;
+  }
+
+  /**
+   * Changes the stream options: the given fields replace theirs, a field
+   * given as `undefined` is removed. A run in progress uses them from its
+   * next model call; the call streaming now keeps what it started with.
+   */
+  setStreamOptions(changes: Partial<AgentStreamOptions>): void {
+    const next: Record<string, unknown> = { ...this.currentStreamOptions };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+    }
+    // A new object, so a call already holding the old one is not changed under it.
+    this.currentStreamOptions = next as AgentStreamOptions;
+  }
+
   /** Listens to every event; returns the function that stops listening. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -75,13 +106,13 @@ export class Agent {
    * reject: they end the run and set `state.error`. Calling it during a run
    * is an error; use `steer` or `followUp` then.
    */
-  prompt(input: AgentInput | AgentMessage[]): Promise<void> {
+  prompt(input: AgentInput | AgentMessage[]): Promise<AgentRunResult> {
     const messages = Array.isArray(input) ? input.map(toMessage) : [toMessage(input)];
     return this.start(messages, 'prompt');
   }
 
   /** Runs again from the current history, for example after an error or an abort. */
-  continue(): Promise<void> {
+  continue(): Promise<AgentRunResult> {
     return this.start([], 'continue');
   }
 
@@ -95,6 +126,17 @@ export class Agent {
     this.followUpQueue.push(toMessage(input));
   }
 
+  /** Copies of the messages waiting in the steering and follow-up queues. */
+  queued(): AgentQueues {
+    return { steering: [...this.steeringQueue], followUp: [...this.followUpQueue] };
+  }
+
+  /** Drops every queued steering and follow-up message. */
+  clearQueues(): void {
+    this.steeringQueue = [];
+    this.followUpQueue = [];
+  }
+
   /** Aborts the run: streaming stops, running tools get the signal. Queued messages stay queued. */
   abort(): void {
     this.controller?.abort();
@@ -102,12 +144,22 @@ export class Agent {
 
   /** Resolves when no run is active. */
   waitForIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.running ? this.running.then(() => undefined) : Promise.resolve();
   }
 
-  /** Forgets the conversation, the queues and the last error; aborts a run that is active. */
+  /**
+   * Forgets the conversation, the queues and the last error. A run that is
+   * active is aborted and abandoned: its promise still resolves, but none of
+   * its events or messages reach the agent or its listeners again, and a new
+   * run may start at once.
+   */
   reset(): void {
     this.abort();
+    if (this.run) this.run.abandoned = true;
+    this.run = undefined;
+    this.running = undefined;
+    this.controller = undefined;
+    this.current.isStreaming = false;
     this.current.messages = [];
     this.current.error = undefined;
     this.current.streamMessage = undefined;
@@ -116,7 +168,7 @@ export class Agent {
     this.followUpQueue = [];
   }
 
-  private start(prompts: AgentMessage[], verb: 'prompt' | 'continue'): Promise<void> {
+  private start(prompts: AgentMessage[], verb: 'prompt' | 'continue'): Promise<AgentRunResult> {
     if (this.running) {
       return Promise.reject(
         new Error(
@@ -134,25 +186,41 @@ export class Agent {
       }
     }
     const controller = new AbortController();
+    const run: Run = { abandoned: false };
     this.controller = controller;
+    this.run = run;
     this.current.isStreaming = true;
     this.current.error = undefined;
     const history = this.current.messages;
-    const run = runAgentLoop(prompts, history, this.loopConfig(), (event) => this.handle(event), controller.signal)
-      .then((result) => {
-        // Nothing queued is lost to a stop: undelivered messages go back to the front.
-        this.steeringQueue = [...result.undeliveredSteering, ...this.steeringQueue];
-        this.followUpQueue = [...result.undeliveredFollowUps, ...this.followUpQueue];
+    const running = runAgentLoop(
+      prompts,
+      history,
+      this.loopConfig(run),
+      (event) => {
+        if (!run.abandoned) this.handle(event);
+      },
+      controller.signal,
+    )
+      .then((result): AgentRunResult => {
+        if (!run.abandoned) {
+          // Nothing queued is lost to a stop: undelivered messages go back to the front.
+          this.steeringQueue = [...result.undeliveredSteering, ...this.steeringQueue];
+          this.followUpQueue = [...result.undeliveredFollowUps, ...this.followUpQueue];
+        }
+        const { messages, stopReason, errorMessage } = result;
+        return errorMessage === undefined ? { messages, stopReason } : { messages, stopReason, errorMessage };
       })
       .finally(() => {
+        if (run.abandoned) return;
         this.current.isStreaming = false;
         this.current.streamMessage = undefined;
         this.current.pendingToolCalls.clear();
         if (this.controller === controller) this.controller = undefined;
+        this.run = undefined;
         this.running = undefined;
       });
-    this.running = run;
-    return run;
+    this.running = running;
+    return running;
   }
 
   /** The history ends in a reply the model finished, so calling it again would repeat it. */
@@ -161,15 +229,21 @@ export class Agent {
     return last !== undefined && isAssistant(last) && (last.stopReason === 'stop' || last.stopReason === 'length');
   }
 
-  private loopConfig(): AgentLoopConfig {
-    const { messages: _messages, ...options } = this.options;
+  private loopConfig(run: Run): AgentLoopConfig {
+    const { messages: _messages, streamOptions: _streamOptions, ...options } = this.options;
+    const agent = this;
     return {
       ...options,
       model: this.current.model,
       systemPrompt: this.current.systemPrompt,
       tools: this.current.tools,
-      getSteeringMessages: () => this.steeringQueue.splice(0),
-      getFollowUpMessages: () => this.followUpQueue.splice(0),
+      // Read at each model call, so setStreamOptions() reaches a run from its next turn.
+      get streamOptions() {
+        return agent.currentStreamOptions;
+      },
+      // An abandoned run takes nothing queued after reset().
+      getSteeringMessages: () => (run.abandoned ? [] : this.steeringQueue.splice(0)),
+      getFollowUpMessages: () => (run.abandoned ? [] : this.followUpQueue.splice(0)),
     };
   }
 
@@ -198,6 +272,8 @@ export class Agent {
       case 'agent_end':
         state.isStreaming = false;
         if (event.stopReason === 'error' && !state.error) state.error = event.errorMessage ?? 'Unknown error';
+        // A reply cut inside a tool call failed; a cut text reply did not.
+        if (event.stopReason === 'length' && event.errorMessage && !state.error) state.error = event.errorMessage;
         break;
     }
     for (const listener of this.listeners) {

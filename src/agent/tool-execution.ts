@@ -23,6 +23,39 @@ const MAX_ECHOED_ARGUMENTS_CHARS = 2000;
 /** Characters of a validator's report kept, for the same reason. */
 const MAX_VALIDATION_REPORT_CHARS = 4000;
 const SKIPPED = 'Skipped: the user sent a new message before this tool call started.';
+export const CUT_TOOL_RESULT =
+  'Not run: your reply hit the token limit (maxTokens) before its last tool call was complete. Send fewer or smaller calls.';
+
+/** Gives every call of `assistant` the error result `text` without running any, with their events. */
+export function refuseToolCalls(
+  assistant: AssistantMessage,
+  text: string,
+  emit: (event: AgentEvent) => void,
+): ToolResultMessage[] {
+  const results: ToolResultMessage[] = [];
+  for (const call of assistant.content) {
+    if (call.type !== 'toolCall') continue;
+    const result = textResult(text);
+    emit({ type: 'tool_execution_start', toolCallId: call.id, toolName: call.name, args: call.arguments });
+    emit({
+      type: 'tool_execution_end',
+      toolCallId: call.id,
+      toolName: call.name,
+      args: call.arguments,
+      result,
+      isError: true,
+    });
+    results.push({
+      role: 'toolResult',
+      toolCallId: call.id,
+      toolName: call.name,
+      content: result.content,
+      isError: true,
+      timestamp: Date.now(),
+    });
+  }
+  return results;
+}
 
 /**
  * Runs the tool calls of one assistant message and returns one result per

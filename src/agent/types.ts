@@ -96,11 +96,37 @@ export type AfterToolCallResult = Partial<AgentToolResult> | undefined | void;
 
 export type StreamFn = (model: Model, context: Context, options?: StreamOptions) => AssistantMessageStream;
 
-export type AgentStopReason = 'stop' | 'aborted' | 'error' | 'maxTurns';
+/**
+ * Why a run ended. `length`: the last reply hit the token limit (`maxTokens`).
+ * A cut text reply is kept as the answer, with no error; a reply cut inside a
+ * tool call runs none of its calls and ends with an `errorMessage`.
+ */
+export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurns';
+
+/** What `prompt()` and `continue()` resolve with; the same as `agent_end`. */
+export interface AgentRunResult {
+  /** The messages this run added, in order. */
+  messages: AgentMessage[];
+  stopReason: AgentStopReason;
+  errorMessage?: string;
+}
+
+/** The messages waiting in the agent's queues, in delivery order. */
+export interface AgentQueues {
+  steering: AgentMessage[];
+  followUp: AgentMessage[];
+}
 
 // ---------------------------------------------------------------- events
 
 /**
+ * Every event's data is what was true when it was emitted, so events can be
+ * stored or sent as they come, with one exception kept for speed:
+ * `message_update.message` is the live reply, the same object every update
+ * and `message_end` of that reply carry, and it changes after the event.
+ * `message_start.message` is a copy of the reply as it began (no content
+ * yet; its outcome comes with `message_end`).
+ *
  * Events of one run, in this order:
  * `agent_start`, then per turn `turn_start`, the turn's input messages
  * (`message_start` + `message_end` each), the assistant message

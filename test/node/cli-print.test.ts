@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runPrintMode } from '../../adapters/node/cli/print-mode.js';
+import { Agent } from '../../src/agent/agent.js';
+import { AgentEventDecoder, AgentEventEncoder } from '../../src/agent/agent-event-wire.js';
+import type { AgentEvent } from '../../src/agent/types.js';
 import { type MockServer, startMockServer } from '../../testing/mock-server.js';
+import { scriptedStream, testModel } from '../support/scripted-stream.js';
 import { removeTempProjects, runCli, tempProject } from './cli-support/run-cli.js';
 import { body, textReply } from './cli-support/wire.js';
 
@@ -84,6 +89,64 @@ describe.concurrent('print mode', { timeout: 30_000 }, () => {
     expect(result.stdout).not.toContain(KEY);
   });
 
+  test('--json grows linearly with the reply: 20 KB in 1-char deltas', async () => {
+    const reply = 'abcdefghij'.repeat(2_000);
+    const { project, flags } = setup({ turns: [{ content: [{ type: 'text', text: reply }], deltaSize: 1 }] });
+    const result = await runCli(project, [...flags, '--thinking', 'off', '--json', '-p', 'hi']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    const updates = lines.filter((line) => line.startsWith('{"type":"message_update"'));
+    expect(updates.length).toBeGreaterThanOrEqual(reply.length);
+    // A 1-char delta costs one line of fixed framing, about 100 bytes, whatever the reply's length.
+    // The whole reply appears a few times more: in text_end, message_end, turn_end and agent_end.
+    // Any line holding the partial reply would cost half the reply per delta: 200 MB here.
+    const deltas = updates.filter((line) => line.includes('"type":"text_delta"'));
+    expect(deltas).toHaveLength(reply.length);
+    const framing = Math.max(...deltas.map((line) => line.length));
+    expect(framing).toBeLessThan(200);
+    expect(result.stdout.length).toBeLessThan(updates.length * 200 + 8 * reply.length);
+    for (const line of lines) expect(line.length, line.slice(0, 80)).toBeLessThan(reply.length * 2);
+    // The lines are the agent-event wire format, so its decoder rebuilds the run.
+    const decoder = new AgentEventDecoder();
+    let text = '';
+    for (const line of lines) {
+      const event = decoder.decode((JSON.parse(line) as { type: string }).type, line);
+      if (event.type === 'message_end' && event.message.role === 'assistant') {
+        const block = event.message.content[0];
+        text = block?.type === 'text' ? block.text : '';
+      }
+    }
+    expect(text).toBe(reply);
+    // message_start shows the reply as it began, not as it ended.
+    const starts = lines.filter((line) => line.startsWith('{"type":"message_start"'));
+    expect(starts.at(-1)).not.toContain('abcdefghij');
+  });
+
+  test('a text reply cut by the token limit is printed, with a warning, exit 0', async () => {
+    const { project, flags } = setup({
+      turns: [{ content: [{ type: 'text', text: 'A long answ' }], stopReason: 'length' }],
+    });
+    const result = await runCli(project, [...flags, '-p', 'hi']);
+    expect(result.stdout).toBe('A long answ\n');
+    expect(result.stderr).toMatch(/^qcore: the reply hit the token limit \(maxTokens\)/);
+    expect(result.code).toBe(0);
+  });
+
+  test('a tool call cut by the token limit exits 1 and says to raise maxTokens', async () => {
+    const { project, flags } = setup({
+      turns: [
+        {
+          content: [{ type: 'toolCall', id: 'toolu_1', name: 'read', arguments: '{"path":"READ' }],
+          stopReason: 'length',
+        },
+      ],
+    });
+    const result = await runCli(project, [...flags, '-p', 'hi']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/token limit.*maxTokens/);
+  });
+
   test('a provider error exits 1 with the message on stderr, and never shows the key', async () => {
     const error = { type: 'http' as const, status: 500 };
     const { project, flags } = setup({ turns: [error, error, error] });
@@ -124,5 +187,43 @@ describe.concurrent('print mode', { timeout: 30_000 }, () => {
     const result = await runCli(project, [...flags, '--tools', 'read,grep', '-p', 'hi']);
     expect(result.code).toBe(0);
     expect(body(session.requests[0]).tools?.map((tool) => tool.name)).toEqual(['read', 'grep']);
+  });
+});
+
+describe('print mode --json lines', () => {
+  test('each line is the data payload the Worker sends for the same event', async () => {
+    const streamFn = scriptedStream([
+      { thinking: 'Hmm.', text: 'Let me look.', toolCalls: [{ id: 'c1', name: 'nope', args: { a: 1 } }] },
+      { text: 'Done now.' },
+    ]);
+    const agent = new Agent({ model: testModel, streamFn });
+    const encoder = new AgentEventEncoder();
+    const expected: string[] = [];
+    const events: AgentEvent[] = [];
+    agent.subscribe((event) => {
+      events.push(event);
+      const sse = encoder.encode(event);
+      expect(sse.startsWith(`event: ${event.type}\ndata: `)).toBe(true);
+      expected.push(sse.slice(sse.indexOf('data: ') + 6, -2));
+    });
+    let out = '';
+    const code = await runPrintMode({
+      agent,
+      prompt: 'hi',
+      json: true,
+      stdout: {
+        write: (text: string) => {
+          out += text;
+          return true;
+        },
+      },
+      stderr: { write: () => true },
+      progress: undefined,
+    });
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toEqual(expected);
+    expect(lines).toHaveLength(events.length);
+    expect(lines.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual(events.map((e) => e.type));
   });
 });

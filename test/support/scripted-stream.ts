@@ -11,6 +11,8 @@ export interface ScriptedReply {
   error?: string;
   /** Streams nothing until aborted. */
   hang?: boolean;
+  /** Ends the reply as cut by the token limit. */
+  length?: boolean;
 }
 
 export type ScriptedTurn = ScriptedReply | ((context: Context) => ScriptedReply);
@@ -63,7 +65,7 @@ export function scriptedStream(turns: ScriptedTurn[]): ScriptedStreamFn {
         }
         asm.setUsage({ input: 10, output: 5 });
         if (reply.error) asm.fail('error', reply.error);
-        else asm.finish(reply.toolCalls?.length ? 'toolUse' : 'stop');
+        else asm.finish(reply.length ? 'length' : reply.toolCalls?.length ? 'toolUse' : 'stop');
       } catch {
         asm.fail('aborted', 'Request was aborted');
       }

@@ -5,7 +5,6 @@
  */
 import { createInterface } from 'node:readline';
 import type { Agent } from '../../../src/agent/agent.js';
-import type { AgentStopReason } from '../../../src/agent/types.js';
 import { HISTORY_SIZE, loadHistory, saveHistory } from './history.js';
 import type { LiveView } from './live-view.js';
 import { sumUsage, usageLine } from './render.js';
@@ -65,10 +64,13 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
     rl.setPrompt('');
     running = (async () => {
       const before = agent.state.messages.length;
-      let stop = await runOnce(agent, () => agent.prompt(text));
+      let stop = (await agent.prompt(text)).stopReason;
       // A line queued after the agent's last look at its queue would wait for the next prompt; send it now.
-      while (stop === 'stop' && queued.length > 0) {
-        const next = await runOnce(agent, () => agent.continue()).catch(() => undefined);
+      while ((stop === 'stop' || stop === 'length') && queued.length > 0) {
+        const next = await agent
+          .continue()
+          .then((result) => result.stopReason)
+          .catch(() => undefined);
         if (next === undefined) {
           queued.length = 0;
           break;
@@ -167,18 +169,4 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
       rl.prompt();
     }
   });
-}
-
-/** Runs the agent once and reports how the run ended. */
-async function runOnce(agent: Agent, start: () => Promise<void>): Promise<AgentStopReason> {
-  let stop: AgentStopReason = 'error';
-  const off = agent.subscribe((event) => {
-    if (event.type === 'agent_end') stop = event.stopReason;
-  });
-  try {
-    await start();
-  } finally {
-    off();
-  }
-  return stop;
 }

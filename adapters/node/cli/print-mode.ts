@@ -1,9 +1,11 @@
 /**
  * One prompt, one answer, for scripts and pipes: stdout gets only the final
- * answer (or, with `--json`, one agent event per line); failures go to
+ * answer (or, with `--json`, one agent event per line: the `data` JSON of the
+ * agent-event wire format, the same encoder the Worker uses); failures go to
  * stderr with exit code 1.
  */
 import type { Agent } from '../../../src/agent/agent.js';
+import { AgentEventEncoder } from '../../../src/agent/agent-event-wire.js';
 import type { AgentEvent, AgentStopReason } from '../../../src/agent/types.js';
 import type { LiveView } from './live-view.js';
 import { assistantText, isAssistant, terminalSafe } from './render.js';
@@ -25,8 +27,9 @@ export const EXIT_INTERRUPTED = 130;
 export async function runPrintMode(options: PrintModeOptions): Promise<number> {
   const { agent, stdout, stderr } = options;
   let end: Extract<AgentEvent, { type: 'agent_end' }> | undefined;
+  const encoder = options.json ? new AgentEventEncoder() : undefined;
   const unsubscribe = agent.subscribe((event) => {
-    if (options.json) stdout.write(`${JSON.stringify(event)}\n`);
+    if (encoder) stdout.write(`${encoder.data(event)}\n`);
     else options.progress?.handle(event);
     if (event.type === 'agent_end') end = event;
   });
@@ -44,7 +47,9 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
     stderr.write('qcore: aborted\n');
     return EXIT_INTERRUPTED;
   }
-  if (stopReason !== 'stop') {
+  // A text reply cut by the token limit is still the answer; a reply cut inside a tool call has an error.
+  const cutText = stopReason === 'length' && end?.errorMessage === undefined;
+  if (stopReason !== 'stop' && !cutText) {
     const reason = end?.errorMessage ?? agent.state.error ?? 'the run failed';
     stderr.write(`qcore: ${reason}\n`);
     return 1;
@@ -55,5 +60,6 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
     // A pipe gets the answer as it is; a terminal only what is safe to show.
     if (text) stdout.write(`${stdout.isTTY ? terminalSafe(text) : text}\n`);
   }
+  if (cutText) stderr.write('qcore: the reply hit the token limit (maxTokens) and may be cut short\n');
   return 0;
 }
