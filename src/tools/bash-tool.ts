@@ -2,9 +2,8 @@
  * The `bash` tool: runs a command through the workspace's shell, streaming
  * its output and returning the tail, where errors and results usually are.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES, formatBytes, truncateTail } from './truncate.js';
 import type { Workspace } from './types.js';
 
@@ -35,17 +34,24 @@ export interface BashToolDetails {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
-const parameters = z.object({
-  command: z.string().min(1).describe('Shell command to run in the workspace root'),
-  timeout: z
-    .number()
-    .positive()
-    .max(MAX_TIMEOUT_SECONDS)
-    .optional()
-    .describe('Seconds before the command is killed. Default 120'),
-});
+type BashArgs = {
+  command: string;
+  timeout?: number;
+};
 
-type BashArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<BashArgs>({
+  type: 'object',
+  properties: {
+    command: { type: 'string', minLength: 1, description: 'Shell command to run in the workspace root' },
+    timeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_TIMEOUT_SECONDS,
+      description: 'Seconds before the command is killed. Default 120',
+    },
+  },
+  required: ['command'],
+});
 
 export function createBashTool(
   workspace: Workspace,

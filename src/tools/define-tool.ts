@@ -30,13 +30,46 @@ interface JsonSchemaSource {
   toJSONSchema(options?: { io?: 'input' | 'output'; target?: string; unrepresentable?: 'any' | 'throw' }): JsonSchema;
 }
 
+declare const argsType: unique symbol;
+
+/**
+ * A plain JSON Schema that also carries, for TypeScript only, the type of the
+ * arguments it accepts. Made by `typedJsonSchema`; nothing is added at run time.
+ */
+export type TypedJsonSchema<TArgs> = JsonSchema & { readonly [argsType]?: TArgs };
+
+/**
+ * Types a plain JSON Schema's arguments without a schema library. The type is
+ * the caller's promise: keep it in step with the schema, which is what
+ * `validate` checks.
+ *
+ * ```ts
+ * const parameters = typedJsonSchema<{ city: string }>({
+ *   type: 'object', properties: { city: { type: 'string' } }, required: ['city'],
+ * });
+ * ```
+ */
+export function typedJsonSchema<TArgs>(schema: JsonSchema): TypedJsonSchema<TArgs> {
+  return schema;
+}
+
 export type InferArgs<TSchema> =
-  TSchema extends StandardSchema<unknown, infer TOutput> ? TOutput : Record<string, unknown>;
+  TSchema extends StandardSchema<unknown, infer TOutput>
+    ? TOutput
+    : TSchema extends TypedJsonSchema<infer TArgs>
+      ? unknown extends TArgs
+        ? Record<string, unknown>
+        : TArgs
+      : Record<string, unknown>;
 
 export interface ToolDefinition<TSchema, TDetails> {
   name: string;
   description: string;
-  /** A zod object schema (or any Standard Schema with `toJSONSchema`), or a plain JSON Schema. */
+  /**
+   * A zod object schema (or any Standard Schema with `toJSONSchema`), or a
+   * plain JSON Schema, typed with `typedJsonSchema` if you like. qcore never
+   * imports zod itself: it calls the schema's own methods.
+   */
   parameters: TSchema;
   execute(
     args: InferArgs<TSchema>,

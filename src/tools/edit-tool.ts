@@ -2,9 +2,8 @@
  * The `edit` tool: replaces one exact, unique piece of a file, keeping the
  * file's line endings.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { explainManyMatches, explainNoMatch } from './edit-diagnostics.js';
 import { LineIndex, type Replacement, renderEditDiff } from './edit-diff.js';
 import { decodeText, isBinary } from './file-content.js';
@@ -21,14 +20,27 @@ export interface EditToolDetails {
   diff: string;
 }
 
-const parameters = z.object({
-  path: z.string().describe('File path, relative to the workspace root or absolute under it'),
-  oldText: z.string().min(1).describe('Exact text to replace, whitespace included; must occur exactly once'),
-  newText: z.string().describe('The replacement text'),
-  replaceAll: z.boolean().optional().describe('Replace every occurrence instead of requiring a unique one'),
-});
+type EditArgs = {
+  path: string;
+  oldText: string;
+  newText: string;
+  replaceAll?: boolean;
+};
 
-type EditArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<EditArgs>({
+  type: 'object',
+  properties: {
+    path: { type: 'string', description: 'File path, relative to the workspace root or absolute under it' },
+    oldText: {
+      type: 'string',
+      minLength: 1,
+      description: 'Exact text to replace, whitespace included; must occur exactly once',
+    },
+    newText: { type: 'string', description: 'The replacement text' },
+    replaceAll: { type: 'boolean', description: 'Replace every occurrence instead of requiring a unique one' },
+  },
+  required: ['path', 'oldText', 'newText'],
+});
 
 const encoder = new TextEncoder();
 

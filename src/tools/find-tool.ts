@@ -1,9 +1,8 @@
 /**
  * The `find` tool: paths matching a glob, skipping what git would ignore.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { createGlobMatcher } from './glob.js';
 import { ROOT, relativeTo, resolveWorkspacePath } from './paths.js';
 import { describeFileError } from './tool-errors.js';
@@ -27,18 +26,26 @@ export interface FindToolDetails {
   incomplete: boolean;
 }
 
-const parameters = z.object({
-  pattern: z
-    .string()
-    .min(1)
-    .describe(
-      'Glob such as "*.ts", "src/**/*.test.ts" or "*.{js,json}". Without "/" it matches file names at any depth',
-    ),
-  path: z.string().optional().describe('Directory to search, relative to the workspace root. Default: the root'),
-  limit: z.number().int().min(1).optional().describe('Maximum number of results'),
-});
+type FindArgs = {
+  pattern: string;
+  path?: string;
+  limit?: number;
+};
 
-type FindArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<FindArgs>({
+  type: 'object',
+  properties: {
+    pattern: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Glob such as "*.ts", "src/**/*.test.ts" or "*.{js,json}". Without "/" it matches file names at any depth',
+    },
+    path: { type: 'string', description: 'Directory to search, relative to the workspace root. Default: the root' },
+    limit: { type: 'integer', minimum: 1, description: 'Maximum number of results' },
+  },
+  required: ['pattern'],
+});
 
 export function createFindTool(
   workspace: Workspace,

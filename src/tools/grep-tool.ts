@@ -4,9 +4,8 @@
  * regex runs in an injected `GrepMatcher`, which can put it where it can be
  * killed.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { decodeText, isBinary } from './file-content.js';
 import { createGlobMatcher } from './glob.js';
 import { defaultGrepMatcher, type GrepLineMatch, type GrepMatcher, type GrepPattern } from './grep-matcher.js';
@@ -48,20 +47,41 @@ export interface GrepToolDetails {
   incomplete: boolean;
 }
 
-const parameters = z.object({
-  pattern: z.string().min(1).describe('JavaScript regular expression, or plain text when literal is true'),
-  path: z
-    .string()
-    .optional()
-    .describe('File or directory to search, relative to the workspace root. Default: the root'),
-  glob: z.string().optional().describe('Only search files matching this glob, such as "*.ts" or "src/**/*.tsx"'),
-  ignoreCase: z.boolean().optional().describe('Match case-insensitively'),
-  literal: z.boolean().optional().describe('Treat pattern as plain text, not a regular expression'),
-  context: z.number().int().min(0).max(20).optional().describe('Lines of context to show before and after each match'),
-  limit: z.number().int().min(1).optional().describe('Maximum number of matching lines. Default 100'),
-});
+type GrepArgs = {
+  pattern: string;
+  path?: string;
+  glob?: string;
+  ignoreCase?: boolean;
+  literal?: boolean;
+  context?: number;
+  limit?: number;
+};
 
-type GrepArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<GrepArgs>({
+  type: 'object',
+  properties: {
+    pattern: {
+      type: 'string',
+      minLength: 1,
+      description: 'JavaScript regular expression, or plain text when literal is true',
+    },
+    path: {
+      type: 'string',
+      description: 'File or directory to search, relative to the workspace root. Default: the root',
+    },
+    glob: { type: 'string', description: 'Only search files matching this glob, such as "*.ts" or "src/**/*.tsx"' },
+    ignoreCase: { type: 'boolean', description: 'Match case-insensitively' },
+    literal: { type: 'boolean', description: 'Treat pattern as plain text, not a regular expression' },
+    context: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      description: 'Lines of context to show before and after each match',
+    },
+    limit: { type: 'integer', minimum: 1, description: 'Maximum number of matching lines. Default 100' },
+  },
+  required: ['pattern'],
+});
 
 export function createGrepTool(
   workspace: Workspace,
@@ -72,7 +92,7 @@ export function createGrepTool(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES;
-  const matcher = options.matcher ?? defaultGrepMatcher;
+  const matcher = options.matcher ?? workspace.grepMatcher ?? defaultGrepMatcher;
 
   return defineTool<typeof parameters, GrepToolDetails>({
     name: 'grep',

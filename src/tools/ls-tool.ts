@@ -1,9 +1,8 @@
 /**
  * The `ls` tool: one directory's entries, dotfiles included.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { joinPath, resolveWorkspacePath } from './paths.js';
 import { describeFileError, workspaceErrorCode } from './tool-errors.js';
 import { DEFAULT_MAX_BYTES, formatBytes, truncateHead } from './truncate.js';
@@ -23,12 +22,18 @@ export interface LsToolDetails {
   shown: number;
 }
 
-const parameters = z.object({
-  path: z.string().optional().describe('Directory to list, relative to the workspace root. Default: the root'),
-  limit: z.number().int().min(1).optional().describe('Maximum number of entries to return'),
-});
+type LsArgs = {
+  path?: string;
+  limit?: number;
+};
 
-type LsArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<LsArgs>({
+  type: 'object',
+  properties: {
+    path: { type: 'string', description: 'Directory to list, relative to the workspace root. Default: the root' },
+    limit: { type: 'integer', minimum: 1, description: 'Maximum number of entries to return' },
+  },
+});
 
 export function createLsTool(workspace: Workspace, options: LsToolOptions = {}): AgentTool<LsArgs, LsToolDetails> {
   const defaultLimit = options.defaultLimit ?? 500;

@@ -5,10 +5,9 @@
  * memory; images are sent whole, so their size is checked before they are
  * read.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
 import { encodeBase64 } from './base64.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { imageTypeFromBytes, imageTypeFromPath, isBinary } from './file-content.js';
 import { type RangeReader, rangeReader } from './file-range.js';
 import { resolveWorkspacePath } from './paths.js';
@@ -45,13 +44,21 @@ export interface ReadToolDetails {
   truncated?: boolean;
 }
 
-const parameters = z.object({
-  path: z.string().describe('File path, relative to the workspace root or absolute under it'),
-  offset: z.number().int().min(1).optional().describe('Line to start at, 1-based'),
-  limit: z.number().int().min(1).optional().describe('Maximum number of lines to return'),
-});
+type ReadArgs = {
+  path: string;
+  offset?: number;
+  limit?: number;
+};
 
-type ReadArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<ReadArgs>({
+  type: 'object',
+  properties: {
+    path: { type: 'string', description: 'File path, relative to the workspace root or absolute under it' },
+    offset: { type: 'integer', minimum: 1, description: 'Line to start at, 1-based' },
+    limit: { type: 'integer', minimum: 1, description: 'Maximum number of lines to return' },
+  },
+  required: ['path'],
+});
 
 export function createReadTool(
   workspace: Workspace,

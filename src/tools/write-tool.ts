@@ -1,9 +1,8 @@
 /**
  * The `write` tool: creates or replaces a whole file, making its directories.
  */
-import { z } from 'zod';
 import type { AgentTool } from '../agent/types.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, typedJsonSchema } from './define-tool.js';
 import { dirname, ROOT, resolveWorkspacePath, tryResolveWorkspacePath } from './paths.js';
 import { describeFileError, workspaceErrorCode } from './tool-errors.js';
 import type { Workspace } from './types.js';
@@ -15,12 +14,19 @@ export interface WriteToolDetails {
   created: boolean;
 }
 
-const parameters = z.object({
-  path: z.string().describe('File path, relative to the workspace root or absolute under it'),
-  content: z.string().describe('The complete new content of the file'),
-});
+type WriteArgs = {
+  path: string;
+  content: string;
+};
 
-type WriteArgs = z.infer<typeof parameters>;
+const parameters = typedJsonSchema<WriteArgs>({
+  type: 'object',
+  properties: {
+    path: { type: 'string', description: 'File path, relative to the workspace root or absolute under it' },
+    content: { type: 'string', description: 'The complete new content of the file' },
+  },
+  required: ['path', 'content'],
+});
 
 const encoder = new TextEncoder();
 

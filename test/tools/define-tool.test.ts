@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
-import { defineTool } from '../../src/tools/define-tool.js';
+import { createCodingTools } from '../../src/tools/coding-tools.js';
+import { defineTool, typedJsonSchema } from '../../src/tools/define-tool.js';
+import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
 
 const context = { toolCallId: 't', signal: new AbortController().signal, onUpdate: () => {} };
 
@@ -78,6 +80,70 @@ describe('defineTool', () => {
       '- list[1]: expected number, received string',
       '- extra: unknown field',
     ]);
+  });
+
+  test('types args from a typedJsonSchema and checks ranges, lengths and integers', async () => {
+    const tool = defineTool({
+      name: 'ranges',
+      description: 'Ranges',
+      parameters: typedJsonSchema<{ name: string; count?: number; ratio?: number; tags?: string[] }>({
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 5 },
+          count: { type: 'integer', minimum: 1, maximum: 20 },
+          ratio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+          tags: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 2 },
+        },
+        required: ['name'],
+      }),
+      execute: async (args) => {
+        expectTypeOf(args).toEqualTypeOf<{ name: string; count?: number; ratio?: number; tags?: string[] }>();
+        return { content: [{ type: 'text', text: args.name }] };
+      },
+    });
+    expect(await tool.validate?.({ name: 'a', count: 20, ratio: 0.5, tags: ['x'] })).toMatchObject({ ok: true });
+    const low = await tool.validate?.({ name: '', count: 0, ratio: 0, tags: [] });
+    expect(low?.ok === false && low.error.split('\n')).toEqual([
+      '- name: too short: expected a non-empty string, received 0 characters',
+      '- count: too small: expected >= 1, received 0',
+      '- ratio: too small: expected > 0, received 0',
+      '- tags: too short: expected at least 1 item, received 0 items',
+    ]);
+    const high = await tool.validate?.({ name: 'abcdef', count: 1.5, ratio: 1, tags: ['a', 'b', 'c'] });
+    expect(high?.ok === false && high.error.split('\n')).toEqual([
+      '- name: too long: expected at most 5 characters, received 6 characters',
+      '- count: expected integer, received number 1.5',
+      '- ratio: too big: expected < 1, received 1',
+      '- tags: too long: expected at most 2 items, received 3 items',
+    ]);
+    expect(await tool.validate?.({ name: 'a', count: 21 })).toEqual({
+      ok: false,
+      error: '- count: too big: expected <= 20, received 21',
+    });
+  });
+
+  test("the coding tools' schemas say what is wrong, field by field", async () => {
+    const workspace = Object.assign(new MemoryWorkspace(), {
+      exec: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
+    });
+    const tools = new Map(createCodingTools(workspace).map((tool) => [tool.name, tool]));
+    const error = async (name: string, args: unknown) => {
+      const result = await tools.get(name)?.validate?.(args);
+      return result?.ok === false ? result.error : undefined;
+    };
+    expect(await error('read', {})).toBe('- path: required');
+    expect(await error('read', { path: 3 })).toBe('- path: expected string, received number 3');
+    expect(await error('read', { path: 'a', offset: 0 })).toBe('- offset: too small: expected >= 1, received 0');
+    expect(await error('read', null)).toBe('- (root): expected object, received null');
+    expect(await error('edit', { path: 'a', oldText: '', newText: 'b' })).toBe(
+      '- oldText: too short: expected a non-empty string, received 0 characters',
+    );
+    expect(await error('grep', { pattern: 'a', context: 21 })).toBe('- context: too big: expected <= 20, received 21');
+    expect(await error('grep', { pattern: 'a', ignoreCase: 'yes' })).toBe(
+      '- ignoreCase: expected boolean, received string',
+    );
+    expect(await error('bash', { command: 'x', timeout: 0 })).toBe('- timeout: too small: expected > 0, received 0');
+    expect(await error('find', { pattern: '*', limit: 2 })).toBeUndefined();
   });
 
   test('keeps the writes hook for path locking', () => {
