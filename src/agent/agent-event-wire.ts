@@ -147,8 +147,9 @@ export class AgentEventEncoder {
 
 /**
  * Turns wire events back into agent events. Like a local Agent's, the
- * assistant message of `message_start`, every `message_update` and
- * `message_end` is one object, updated in place as deltas arrive.
+ * assistant message of every `message_update` and `message_end` is one
+ * object, updated in place as deltas arrive; `message_start` keeps the
+ * reply as it began.
  */
 export class AgentEventDecoder {
   private live: AssistantMessage | undefined;
@@ -206,7 +207,7 @@ export class AgentEventDecoder {
     switch (wire.type) {
       case 'message_start':
         if (isAssistant(wire.message)) {
-          this.live = wire.message;
+          this.live = structuredClone(wire.message);
           this.parsers.clear();
         }
         return wire;

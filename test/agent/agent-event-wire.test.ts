@@ -126,7 +126,11 @@ describe('agent event wire format', () => {
     });
     const start = decoded[0];
     expect(start?.type).toBe('message_start');
-    const live = start?.type === 'message_start' ? start.message : undefined;
+    // message_start keeps the reply as it began (#10 item 15); the live object starts with the first update.
+    const first = decoded.find((event) => event.type === 'message_update');
+    const live = first?.type === 'message_update' ? first.message : undefined;
+    expect(start?.type === 'message_start' && start.message).not.toBe(live);
+    expect(start?.type === 'message_start' && start.message.role === 'assistant' && start.message.content).toEqual([]);
     const seen = (rebuilt as { assistantMessageEvent?: { type: string }; message: AssistantMessage }[])
       .filter((e) => e.assistantMessageEvent?.type === 'toolcall_delta')
       .map((e) => (e.message.content[0]?.type === 'toolCall' ? e.message.content[0].arguments : undefined));

@@ -141,7 +141,13 @@ describe('connectAgent against createAgentHandler', () => {
     ]);
     const start = events.find((e) => e.type === 'message_start' && e.message.role === 'assistant');
     const end = events.find((e) => e.type === 'message_end' && e.message.role === 'assistant');
-    expect(start?.type === 'message_start' && end?.type === 'message_end' && start.message === end.message).toBe(true);
+    // message_start holds the reply as it began (#10 item 15); updates and message_end share the live object.
+    expect(start?.type === 'message_start' && end?.type === 'message_end' && start.message === end.message).toBe(false);
+    expect(start?.type === 'message_start' && start.message.role === 'assistant' && start.message.content).toEqual([]);
+    const update = events.find((e) => e.type === 'message_update');
+    expect(update?.type === 'message_update' && end?.type === 'message_end' && update.message === end.message).toBe(
+      true,
+    );
 
     const result = await run.result();
     expect(result.stopReason).toBe('stop');

@@ -353,4 +353,22 @@ describe('createAgentHandler heartbeat', () => {
     expect(text.split(': keep-alive\n\n').length - 1).toBeGreaterThanOrEqual(2);
     expect(text).not.toContain('agent_end');
   });
+
+  test('message_start holds the reply as it began, not its final text and stop reason; a cut reply ends with length', async () => {
+    const session = await mockSession({
+      turns: [{ content: [{ type: 'text', text: 'The last words of a long answer' }], stopReason: 'length' }],
+    });
+    const handler = createAgentHandler({ model: claude(session.baseUrl), streamOptions: { apiKey: 'sk' } });
+    const response = await handler(post({ prompt: 'hi' }), env(session.baseUrl));
+    const events = await readEvents(response.body as ReadableStream<Uint8Array>);
+    const start = events.find(
+      (e) => e.type === 'message_start' && (e.data.message as { role: string }).role === 'assistant',
+    );
+    expect(start?.data.message).toMatchObject({ role: 'assistant', content: [], stopReason: 'stop' });
+    expect(JSON.stringify(start?.data)).not.toContain('last words');
+    const end = events.findLast((e) => e.type === 'message_end');
+    expect(end?.data.message).toMatchObject({ stopReason: 'length' });
+    expect(events.at(-1)?.data).toMatchObject({ type: 'agent_end', stopReason: 'length' });
+    expect(events.at(-1)?.data.errorMessage).toBeUndefined();
+  });
 });
