@@ -50,7 +50,7 @@ export function createBrowserGrepMatcher(options: BrowserGrepMatcherOptions = {}
 
 let shared: GrepMatcher | undefined;
 
-/** The one matcher `qcore/browser`'s tools share, so they share its idle worker. */
+/** The one matcher every `LightningFsWorkspace` hands `grep` by default, so their searches share its idle worker. */
 export function sharedBrowserGrepMatcher(): GrepMatcher {
   shared ??= createBrowserGrepMatcher();
   return shared;

@@ -6,9 +6,11 @@
  */
 import FS from '@isomorphic-git/lightning-fs';
 import { checkRange, sliceRange } from '../../src/tools/file-range.js';
+import type { GrepMatcher } from '../../src/tools/grep-matcher.js';
 import { normaliseRoot, ROOT, resolveWorkspacePath } from '../../src/tools/paths.js';
 import type { Workspace, WorkspaceEntry, WorkspaceEntryType, WorkspaceStat } from '../../src/tools/types.js';
 import { WorkspaceError } from '../../src/tools/types.js';
+import { sharedBrowserGrepMatcher } from './grep-worker.js';
 
 export interface LightningFsWorkspaceOptions {
   /** The absolute root shown to the model. Default `/workspace`. */
@@ -24,6 +26,12 @@ export interface LightningFsWorkspaceOptions {
    * already works on. The workspace's name and `wipe` are then ignored.
    */
   fs?: FS;
+  /**
+   * Where `grep` runs its regex. Default: Web Workers shared by every
+   * `LightningFsWorkspace`, started on the first search, which an abort or a
+   * per-file budget can kill (see `createBrowserGrepMatcher`).
+   */
+  grepMatcher?: GrepMatcher;
 }
 
 /** Symlinks followed while resolving one path, as Linux's own limit. */
@@ -60,11 +68,18 @@ export class LightningFsWorkspace implements Workspace {
   readonly #fs: FS.PromisifiedFS;
   /** The file `readFileRange` last loaded whole; dropped by any change made here. */
   #lastWhole: { path: string; mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
+  readonly #grepMatcher: GrepMatcher | undefined;
 
   constructor(name: string, options: LightningFsWorkspaceOptions = {}) {
     this.root = normaliseRoot(options.root ?? '/workspace');
     this.fs = options.fs ?? new FS(name, { wipe: options.wipe ?? false });
     this.#fs = this.fs.promises;
+    this.#grepMatcher = options.grepMatcher;
+  }
+
+  /** A getter, so no worker is made until a `grep` tool asks for one. */
+  get grepMatcher(): GrepMatcher {
+    return this.#grepMatcher ?? sharedBrowserGrepMatcher();
   }
 
   async readFile(path: string): Promise<Uint8Array> {

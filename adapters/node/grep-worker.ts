@@ -56,7 +56,7 @@ export function createNodeGrepMatcher(options: NodeGrepMatcherOptions = {}): Gre
 
 let shared: GrepMatcher | undefined;
 
-/** The one matcher `qcore/node`'s tools share, so they share its idle worker. */
+/** The one matcher every `NodeWorkspace` hands `grep` by default, so their searches share its idle worker. */
 export function sharedNodeGrepMatcher(): GrepMatcher {
   shared ??= createNodeGrepMatcher();
   return shared;

@@ -17,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { checkRange } from '../../src/tools/file-range.js';
+import type { GrepMatcher } from '../../src/tools/grep-matcher.js';
 import { ROOT, resolveWorkspacePath } from '../../src/tools/paths.js';
 import { workspaceErrorCode } from '../../src/tools/tool-errors.js';
 import type { ExecOptions, ExecResult, Workspace, WorkspaceEntry, WorkspaceStat } from '../../src/tools/types.js';
@@ -31,6 +32,7 @@ import {
   openedPath,
   specialKind,
 } from './descriptors.js';
+import { sharedNodeGrepMatcher } from './grep-worker.js';
 import { runCommand } from './node-exec.js';
 
 export interface NodeWorkspaceOptions {
@@ -49,6 +51,12 @@ export interface NodeWorkspaceOptions {
    * secrets are filtered out of the inherited one (see `inheritedEnvironment`).
    */
   env?: Record<string, string>;
+  /**
+   * Where `grep` runs its regex. Default: worker threads shared by every
+   * `NodeWorkspace`, started on the first search, which an abort or a
+   * per-file budget can kill (see `createNodeGrepMatcher`).
+   */
+  grepMatcher?: GrepMatcher;
 }
 
 type AfterCheckHook = (real: string) => Promise<void> | void;
@@ -96,6 +104,11 @@ export class NodeWorkspace implements Workspace {
   constructor(root: string, options: NodeWorkspaceOptions = {}) {
     this.root = resolve(root);
     this.#options = options;
+  }
+
+  /** A getter, so no matcher is made until a `grep` tool asks for one. */
+  get grepMatcher(): GrepMatcher {
+    return this.#options.grepMatcher ?? sharedNodeGrepMatcher();
   }
 
   async readFile(path: string): Promise<Uint8Array> {

@@ -1,5 +1,8 @@
-/** `qcore/worker`: helpers for Cloudflare Workers. The core runs here unchanged. */
-export * from '../../src/index.js';
+/**
+ * `qcore/worker`: an agent as a fetch handler, for Cloudflare Workers and any
+ * runtime whose handlers take a `Request`. The core's names come from
+ * `qcore`, which runs here unchanged.
+ */
 export type {
   AgentFetchHandler,
   AgentHandlerContext,

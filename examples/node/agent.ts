@@ -5,13 +5,13 @@
  *
  *   npx tsx examples/node/agent.ts [--live] [dir]
  */
-import { Agent, getModel, type Model } from 'qcore';
-import { createCodingTools } from 'qcore/node';
+import { Agent, createCodingTools, getModel } from 'qcore';
+import { NodeWorkspace } from 'qcore/node';
 import { startMockServer } from 'qcore/testing';
 
 const live = process.argv.includes('--live');
 const dir = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? process.cwd();
-const claude = getModel('anthropic', 'claude-sonnet-4-6') as Model;
+const claude = getModel('anthropic', 'claude-sonnet-4-6');
 
 // Offline: a mock model that lists the directory, greps for TODOs, then answers.
 const mock = live
@@ -39,7 +39,8 @@ const mock = live
 const agent = new Agent({
   model: mock ? { ...claude, baseUrl: mock.url } : claude,
   systemPrompt: 'You are a coding agent. Be brief.',
-  tools: createCodingTools(dir, { tools: ['read', 'ls', 'find', 'grep'] }),
+  // NodeWorkspace runs grep's regex in a worker thread that can be killed.
+  tools: createCodingTools(new NodeWorkspace(dir), { tools: ['read', 'ls', 'find', 'grep'] }),
   streamOptions: mock ? { apiKey: 'mock' } : {},
 });
 

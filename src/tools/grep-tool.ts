@@ -27,9 +27,9 @@ export interface GrepToolOptions {
   /** Entries walked before giving up. Default 100,000. */
   maxEntries?: number;
   /**
-   * Runs the regular expression over each file. Default: in place, refusing
-   * nested quantifiers. `qcore/node` and `qcore/browser` inject one that runs
-   * in a worker it can kill.
+   * Runs the regular expression over each file. Default: the workspace's
+   * `grepMatcher` (a killable worker for `NodeWorkspace` and
+   * `LightningFsWorkspace`), else in place, refusing nested quantifiers.
    */
   matcher?: GrepMatcher;
 }

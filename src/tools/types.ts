@@ -7,6 +7,7 @@
  * The workspace is the security boundary: it refuses any path that resolves
  * outside its root, whatever the caller checked before.
  */
+import type { GrepMatcher } from './grep-matcher.js';
 
 /**
  * `special` is anything else a real filesystem holds: a FIFO, socket or
@@ -67,6 +68,14 @@ export interface Workspace {
   rm(path: string, options?: { recursive?: boolean }): Promise<void>;
   /** Present only where a shell exists; the `bash` tool needs it. */
   exec?(command: string, options: ExecOptions): Promise<ExecResult>;
+  /**
+   * Where `grep` runs its regex when its options name no matcher. A backend
+   * for a runtime with workers it can kill (`NodeWorkspace`,
+   * `LightningFsWorkspace`) supplies one, so the secure default comes with
+   * the workspace and not with which entry `createCodingTools` came from.
+   * Absent: the in-place default, which refuses nested quantifiers.
+   */
+  readonly grepMatcher?: GrepMatcher;
 }
 
 /**

@@ -1,17 +1,27 @@
 import { describe, expect, test } from 'vitest';
-import { createBrowserGrepMatcher, createCodingTools, createGrepTool } from '../../adapters/browser/index.js';
+import { createBrowserGrepMatcher, LightningFsWorkspace } from '../../adapters/browser/index.js';
 import type { AgentTool } from '../../src/agent/types.js';
+import { createCodingTools, createGrepTool } from '../../src/index.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
 import { runTool, textOf } from '../tools/run-tool.js';
 
 /** About 2^25 backtracking steps: seconds on the page's thread, nothing in a killed worker. */
 const CATASTROPHIC = { pattern: '(a+)+$', line: `${'a'.repeat(25)}!` };
 
+const FILES = {
+  'slow.txt': `${CATASTROPHIC.line}\n`,
+  'a.ts': 'const x = 1;\nexport function foo() {}\n',
+};
+
 function workspace(): MemoryWorkspace {
-  return new MemoryWorkspace({
-    'slow.txt': `${CATASTROPHIC.line}\n`,
-    'a.ts': 'const x = 1;\nexport function foo() {}\n',
-  });
+  return new MemoryWorkspace(FILES);
+}
+
+/** Its grep matches in a Web Worker with no option passed. */
+async function lightningWorkspace(): Promise<LightningFsWorkspace> {
+  const ws = new LightningFsWorkspace(`qcore-grep-${crypto.randomUUID()}`);
+  for (const [path, content] of Object.entries(FILES)) await ws.writeFile(path, content);
+  return ws;
 }
 
 function grepOf(tools: AgentTool[]): AgentTool {
@@ -32,15 +42,15 @@ async function ticksDuring<T>(work: () => Promise<T>): Promise<{ ticks: number; 
   }
 }
 
-describe('grep in a Web Worker (qcore/browser)', () => {
+describe('grep in a Web Worker (a LightningFsWorkspace)', () => {
   test('ordinary searches work, and nested quantifiers are allowed', async () => {
-    const grep = grepOf(createCodingTools(workspace()));
+    const grep = grepOf(createCodingTools(await lightningWorkspace()));
     expect(textOf(await runTool(grep, { pattern: 'foo' }))).toBe('a.ts:2: export function foo() {}');
     expect(textOf(await runTool(grep, { pattern: '(a+)+!' }))).toBe(`slow.txt:1: ${CATASTROPHIC.line}`);
   });
 
   test('a catastrophic pattern ends within 1 s of abort, and the page keeps running', async () => {
-    const grep = grepOf(createCodingTools(workspace()));
+    const grep = grepOf(createCodingTools(await lightningWorkspace()));
     const controller = new AbortController();
     let abortedAt = 0;
     setTimeout(() => {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createCodingAgent } from '../../adapters/node/cli/agent-setup.js';
-import { createCodingTools, createGrepTool, createNodeGrepMatcher } from '../../adapters/node/index.js';
-import { NodeWorkspace } from '../../adapters/node/node-workspace.js';
+import { createNodeGrepMatcher, NodeWorkspace } from '../../adapters/node/index.js';
 import type { AgentTool } from '../../src/agent/types.js';
 import { getModel } from '../../src/ai/models.js';
+import { createCodingTools, createGrepTool } from '../../src/index.js';
 import { runTool, textOf } from '../tools/run-tool.js';
 import { makeTempDir, removeDir } from './exec-helpers.js';
 
@@ -47,9 +47,9 @@ function grepOf(tools: AgentTool[]): AgentTool {
   return grep;
 }
 
-describe('grep in a worker thread (qcore/node)', () => {
+describe('grep in a worker thread (a NodeWorkspace)', () => {
   test('a catastrophic pattern ends within 1 s of abort, and the event loop keeps running', async () => {
-    const grep = grepOf(createCodingTools(dir));
+    const grep = grepOf(createCodingTools(new NodeWorkspace(dir)));
     const controller = new AbortController();
     let abortedAt = 0;
     setTimeout(() => {
@@ -80,7 +80,7 @@ describe('grep in a worker thread (qcore/node)', () => {
 
   test('ordinary searches find what the in-place matcher finds, with nested quantifiers allowed', async () => {
     await writeFile(join(dir, 'a.ts'), 'const x = 1;\r\nexport function foo() {}\n\tfoo bar baz\n');
-    const grep = grepOf(createCodingTools(dir));
+    const grep = grepOf(createCodingTools(new NodeWorkspace(dir)));
     expect(textOf(await runTool(grep, { pattern: 'foo', glob: '*.ts' }))).toBe(
       'a.ts:2: export function foo() {}\na.ts:3: \tfoo bar baz',
     );
@@ -111,8 +111,9 @@ describe('grep in a worker thread (qcore/node)', () => {
 
   test('a search keeps Node alive until it answers; an idle worker does not', async () => {
     const script = `
-      import { createCodingTools } from './adapters/node/index.ts';
-      const grep = createCodingTools(${JSON.stringify(dir)}).find((tool) => tool.name === 'grep');
+      import { createCodingTools } from './src/index.ts';
+      import { NodeWorkspace } from './adapters/node/index.ts';
+      const grep = createCodingTools(new NodeWorkspace(${JSON.stringify(dir)})).find((tool) => tool.name === 'grep');
       const result = await grep.execute({ pattern: 'a!' }, { toolCallId: 't', signal: new AbortController().signal, onUpdate() {} });
       console.log(result.content[0].text);
     `;

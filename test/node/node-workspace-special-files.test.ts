@@ -11,8 +11,9 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createCodingTools, NodeWorkspace } from '../../adapters/node/index.js';
+import { NodeWorkspace } from '../../adapters/node/index.js';
 import type { AgentTool } from '../../src/agent/types.js';
+import { createCodingTools } from '../../src/index.js';
 import { runTool, textOf } from '../tools/run-tool.js';
 import { makeTempDir, removeDir } from './exec-helpers.js';
 

@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, realpath, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createCodingTools, NodeWorkspace } from '../../adapters/node/index.js';
+import { NodeWorkspace } from '../../adapters/node/index.js';
+import { createCodingTools } from '../../src/index.js';
 import { WorkspaceError } from '../../src/tools/types.js';
 import { runTool, textOf } from '../tools/run-tool.js';
 import {
@@ -396,9 +397,9 @@ describe('NodeWorkspace exec', () => {
   });
 });
 
-describe('createCodingTools(dir) from qcore/node', () => {
+describe('createCodingTools(new NodeWorkspace(dir))', () => {
   test('read, write, edit, grep and bash work on real files', async () => {
-    const tools = createCodingTools(dir);
+    const tools = createCodingTools(new NodeWorkspace(dir));
     expect(tools.map((tool) => tool.name)).toEqual(['read', 'write', 'edit', 'ls', 'find', 'grep', 'bash']);
     const tool = (name: string) => {
       const found = tools.find((candidate) => candidate.name === name);

@@ -7,7 +7,6 @@ import { Agent } from '../../../src/agent/agent.js';
 import type { AgentMessage } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
-import { sharedNodeGrepMatcher } from '../grep-worker.js';
 import { NodeWorkspace } from '../node-workspace.js';
 import { findContextFiles } from './context-files.js';
 import { buildSystemPrompt } from './system-prompt.js';
@@ -36,9 +35,9 @@ export interface AgentSetup {
 }
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
+  // Its grep matches in a worker thread, so a catastrophic pattern cannot hold the terminal.
   const workspace = new NodeWorkspace(input.cwd, { env: input.commandEnv });
-  const grep = { matcher: sharedNodeGrepMatcher() };
-  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools, grep } : { grep });
+  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
   const systemPrompt = buildSystemPrompt({ cwd: input.cwd, date: new Date(), tools: toolNames, contextFiles });

@@ -4,8 +4,8 @@
  * only request that leaves it is the model call, to the provider or to the
  * base URL in the settings.
  */
-import { Agent, type AgentEvent, resolveWorkspacePath, stream } from 'qcore';
-import { createCodingTools, LightningFsWorkspace } from 'qcore/browser';
+import { Agent, type AgentEvent, createCodingTools, resolveWorkspacePath, stream } from 'qcore';
+import { LightningFsWorkspace } from 'qcore/browser';
 import { ChatView } from './chat-view.js';
 import { FilePreview } from './file-preview.js';
 import { FileTree } from './file-tree.js';

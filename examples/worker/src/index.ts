@@ -3,7 +3,8 @@
  * `Authorization: Bearer <AGENT_SECRET>` and read its events as SSE, or use
  * `connectAgent` from qcore. Each request gets a fresh in-memory workspace.
  */
-import { createAgentHandler, createCodingTools, findModel, MemoryWorkspace } from 'qcore/worker';
+import { createCodingTools, findModel, MemoryWorkspace } from 'qcore';
+import { createAgentHandler } from 'qcore/worker';
 
 interface Env {
   /** Secret: `wrangler secret put ANTHROPIC_API_KEY`. */
