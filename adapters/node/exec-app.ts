@@ -25,12 +25,25 @@
  * and the app's own: 403 EHOST (a Host that is neither loopback nor
  * allowed), 429 EBUSY (too many commands running).
  */
-import { Hono } from 'hono';
-import { cors } from 'hono/cors';
+import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { checkRange, rangeReader } from '../../src/tools/file-range.js';
 import { workspaceErrorCode } from '../../src/tools/tool-errors.js';
 import type { ExecResult, Workspace } from '../../src/tools/types.js';
+import { isMissingPackage, MissingPeerError } from './missing-peer.js';
+
+/**
+ * hono is an optional peer, so it is loaded here rather than by a static
+ * import: without it this module still loads, and `createExecApp` says what
+ * to install.
+ */
+const hono = await import('hono').then(
+  async ({ Hono }) => ({ Hono, cors: (await import('hono/cors')).cors }),
+  (error: unknown) => {
+    if (isMissingPackage(error, 'hono')) return undefined;
+    throw error;
+  },
+);
 
 export interface ExecAppOptions {
   workspace: Workspace;
@@ -88,6 +101,7 @@ class RequestFailure extends Error {
 const encoder = new TextEncoder();
 
 export function createExecApp(options: ExecAppOptions): Hono {
+  if (!hono) throw new MissingPeerError('createExecApp');
   if (typeof options.token !== 'string' || options.token === '') {
     throw new Error('createExecApp needs a non-empty token: the endpoint runs commands and must not be open');
   }
@@ -107,7 +121,7 @@ export function createExecApp(options: ExecAppOptions): Hono {
   let runningExecs = 0;
   const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
   const expectedDigest = sha256(options.token);
-  const app = new Hono();
+  const app = new hono.Hono();
 
   app.onError((error, c) => {
     const code = error instanceof RequestFailure ? error.code : (workspaceErrorCode(error) ?? 'EIO');
@@ -133,7 +147,7 @@ export function createExecApp(options: ExecAppOptions): Hono {
   if (options.cors !== undefined) {
     app.use(
       '/v1/*',
-      cors({
+      hono.cors({
         origin: options.cors,
         allowMethods: ['GET', 'POST'],
         allowHeaders: ['Authorization', 'Content-Type'],

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createExecApp, type ExecAppOptions, hostName, isLoopbackName } from './exec-app.js';
+import { isMissingPackage, MissingPeerError } from './missing-peer.js';
 import { NodeWorkspace, type NodeWorkspaceOptions } from './node-workspace.js';
 
 export interface ExecServerOptions extends Omit<ExecAppOptions, 'workspace'> {
@@ -48,12 +49,20 @@ export async function startExecServer(options: ExecServerOptions): Promise<ExecS
     ...appOptions
   } = options;
   if (!(requestTimeoutMs > 0)) throw new Error('startExecServer: requestTimeoutMs must be positive');
+  // Loaded here so `qcore/node` users who never serve do not need the package; first, so a
+  // missing peer is the one error reported.
+  const { serve } = await import('@hono/node-server').catch((error: unknown) => {
+    throw isMissingPackage(error, '@hono/node-server') ? new MissingPeerError('startExecServer') : error;
+  });
   const workspace = new NodeWorkspace(root, workspaceOptions);
   // Fails now, not on the first request, when the root is missing.
   await workspace.stat('.');
-  const app = createExecApp({ ...appOptions, workspace, allowedHosts: [...(appOptions.allowedHosts ?? []), host] });
-  // Loaded here so `qcore/node` users who never serve do not need the package.
-  const { serve } = await import('@hono/node-server');
+  let app: ReturnType<typeof createExecApp>;
+  try {
+    app = createExecApp({ ...appOptions, workspace, allowedHosts: [...(appOptions.allowedHosts ?? []), host] });
+  } catch (error) {
+    throw error instanceof MissingPeerError ? new MissingPeerError('startExecServer') : error;
+  }
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const serverOptions = {

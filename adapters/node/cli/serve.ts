@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { startExecServer } from '../exec-server.js';
+import { MissingPeerError } from '../missing-peer.js';
 import type { ServeArgs } from './args.js';
 import { CliError } from './errors.js';
 import type { TerminalStream } from './style.js';
@@ -22,6 +23,7 @@ export async function runServe(args: ServeArgs, stdout: TerminalStream): Promise
     options.warn = (message) => process.stderr.write(`qcore serve: warning: ${message}\n`);
     server = await startExecServer(options);
   } catch (error) {
+    if (error instanceof MissingPeerError) throw new CliError(new MissingPeerError('serve').message);
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(`cannot serve ${root}: ${reason}`);
   }
