@@ -1,37 +1,87 @@
 // Proves the core runs on web standards: bundles it for the browser, fails on
 // any Node built-in, and holds the minified+gzipped sizes to their budgets.
+// Built as a user's bundler would: esbuild with code splitting, so each
+// protocol is a chunk of its own, loaded by stream() on first use. A row's
+// size is what a browser downloads: the initial chunks, plus the chunks that
+// protocol's dynamic import pulls in; each chunk gzipped on its own.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Budgets in bytes, minified and gzipped, zod excluded. Stated in README.md. */
-// Raised once from 12 KB by the hardening of #9 (about 1.2 KB): redirects kept on their origin,
-// bounded and redacted error bodies, the base-URL check, and the stream and argument limits.
-const one = (name, exportName) => ({
-  name: `stream() with one provider (${name})`,
-  code: `export { ${exportName} } from './src/index.ts';`,
-  budget: 13_000,
-});
-const BUDGETS = [
-  one('anthropic-messages', 'streamAnthropic'),
-  one('openai-completions', 'streamOpenAICompletions'),
-  one('openai-responses', 'streamOpenAIResponses'),
-  one('google-generative-ai', 'streamGoogle'),
-  one('bedrock-converse-stream', 'streamBedrock'),
-  // Raised once from 16 KB with the last three protocols: Bedrock alone brings a binary
-  // event-stream decoder with CRC32 and a SigV4 signer (about 5 KB).
-  { name: 'stream() with every built-in protocol', code: "export { stream } from './src/index.ts';", budget: 24_000 },
-  // Raised once from 40 KB for the same reason.
-  { name: 'the whole core', code: "export * from './src/index.ts';", budget: 48_000 },
-];
+/**
+ * Sizes in bytes, minified and gzipped, zod excluded. `target` is what #10 asks for and README.md states;
+ * `budget` is the ceiling enforced until the code gets there, so that nothing grows meanwhile. A row over
+ * its target prints the modules behind it. Lower a budget when a change makes room; never raise it.
+ */
+const PROTOCOLS = {
+  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages.ts', target: 12_000, budget: 14_000 },
+  'openai-completions': { file: 'src/ai/providers/openai-completions.ts', budget: 14_500 },
+  'openai-responses': { file: 'src/ai/providers/openai-responses.ts', budget: 15_000 },
+  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai.ts', budget: 16_500 },
+  // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
+  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream.ts', budget: 18_000 },
+};
+const WHOLE_CORE = { target: 40_000, budget: 54_000 };
 
+const root = resolve('src/index.ts');
+const dir = mkdtempSync(join(tmpdir(), 'qcore-check-core-'));
 let failed = false;
 const rows = [];
-for (const entry of BUDGETS) {
+const overTarget = [];
+
+try {
+  const streamOne = await bundle('stream-one', `export { stream, getModel } from ${JSON.stringify(root)};`);
+  const whole = await bundle('whole-core', `export * from ${JSON.stringify(root)};`);
+  if (streamOne && whole) {
+    const initial = closure(streamOne, [entryChunk(streamOne)]);
+    const lazy = [...initial].flatMap((key) =>
+      streamOne.outputs[key].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    );
+    for (const [api, { file, target, budget }] of Object.entries(PROTOCOLS)) {
+      const chunks = lazy.map((key) => closure(streamOne, [key])).find((keys) => holds(streamOne, keys, file));
+      if (!chunks || holds(streamOne, initial, file)) {
+        console.error(`FAIL ${api}: not loaded lazily, or not by stream()`);
+        failed = true;
+        continue;
+      }
+      row(`stream() + getModel(), streaming ${api}`, streamOne, new Set([...initial, ...chunks]), budget, target);
+    }
+    row('stream() + getModel(), initial chunk only', streamOne, initial);
+    row('stream() + getModel(), every protocol loaded', streamOne, new Set(Object.keys(streamOne.outputs)));
+    row(
+      'the whole core, every chunk',
+      whole,
+      new Set(Object.keys(whole.outputs)),
+      WHOLE_CORE.budget,
+      WHOLE_CORE.target,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.table(rows);
+for (const { name, built, chunks } of overTarget) printBreakdown(name, built, chunks);
+if (failed) {
+  console.error('core bundle check failed');
+  process.exit(1);
+}
+console.log(
+  `core bundle check passed: no Node built-ins, every budget holds${overTarget.length ? `; ${overTarget.length} over target` : ''}`,
+);
+
+async function bundle(name, code) {
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, code);
   let result;
   try {
     result = await build({
-      stdin: { contents: entry.code, resolveDir: process.cwd(), loader: 'ts' },
+      entryPoints: [entry],
+      outdir: join(dir, `out-${name}`),
       bundle: true,
+      splitting: true,
       minify: true,
       format: 'esm',
       platform: 'browser',
@@ -42,13 +92,14 @@ for (const entry of BUDGETS) {
       logLevel: 'silent',
     });
   } catch (error) {
-    console.error(`FAIL ${entry.name}: the core does not bundle for the browser`);
+    console.error(`FAIL ${name}: the core does not bundle for the browser`);
     for (const message of error.errors ?? [error]) console.error(`  ${message.text ?? message}`);
     failed = true;
-    continue;
+    return undefined;
   }
-  const nodeInputs = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:'));
-  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+  const { inputs, outputs } = result.metafile;
+  const nodeInputs = Object.keys(inputs).filter((input) => input.startsWith('node:'));
+  const imports = Object.values(outputs).flatMap((output) => output.imports.map((i) => i.path));
   const builtins = [
     ...nodeInputs,
     ...imports.filter(
@@ -57,18 +108,84 @@ for (const entry of BUDGETS) {
     ),
   ];
   if (builtins.length > 0) {
-    console.error(`FAIL ${entry.name}: imports Node built-ins: ${builtins.join(', ')}`);
+    console.error(`FAIL ${name}: imports Node built-ins: ${builtins.join(', ')}`);
     failed = true;
   }
-  const code = result.outputFiles[0].contents;
-  const gzip = gzipSync(code, { level: 9 }).length;
-  const ok = gzip <= entry.budget;
+  const gzip = new Map();
+  const minified = new Map();
+  for (const file of result.outputFiles) {
+    const key = Object.keys(outputs).find((output) => file.path.endsWith(output.replace(/^.*?out-[^/]+\//, '/')));
+    gzip.set(key, gzipSync(file.contents, { level: 9 }).length);
+    minified.set(key, file.contents.length);
+  }
+  return { outputs, gzip, minified };
+}
+
+function entryChunk(built) {
+  return Object.keys(built.outputs).find((key) => built.outputs[key].entryPoint);
+}
+
+/** The chunks a browser fetches before the code in `start` runs: their static imports, transitively. */
+function closure(built, start) {
+  const seen = new Set();
+  const visit = (key) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const i of built.outputs[key]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  for (const key of start) visit(key);
+  return seen;
+}
+
+function holds(built, keys, file) {
+  return [...keys].some((key) => file in built.outputs[key].inputs);
+}
+
+function row(name, built, chunks, budget, target) {
+  let gzip = 0;
+  let minified = 0;
+  for (const key of chunks) {
+    gzip += built.gzip.get(key) ?? 0;
+    minified += built.minified.get(key) ?? 0;
+  }
+  const ok = budget === undefined || gzip <= budget;
   if (!ok) failed = true;
-  rows.push({ bundle: entry.name, minified: code.length, gzip, budget: entry.budget, ok: ok ? 'ok' : 'OVER' });
+  const onTarget = target === undefined || gzip <= target;
+  if (!onTarget) overTarget.push({ name, built, chunks });
+  rows.push({
+    bundle: name,
+    chunks: chunks.size,
+    minified,
+    gzip,
+    target: target ?? '-',
+    budget: budget ?? '-',
+    ok: !ok ? 'OVER BUDGET' : onTarget ? 'ok' : 'over target',
+  });
 }
-console.table(rows);
-if (failed) {
-  console.error('core bundle check failed');
-  process.exit(1);
+
+/** Minified bytes per folder and per largest module: gzip does not split by module, this does. */
+function printBreakdown(name, built, chunks) {
+  const modules = new Map();
+  for (const key of chunks) {
+    for (const [file, { bytesInOutput }] of Object.entries(built.outputs[key].inputs)) {
+      const short = file.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*?src\//, 'src/');
+      modules.set(short, (modules.get(short) ?? 0) + bytesInOutput);
+    }
+  }
+  const folders = new Map();
+  for (const [file, bytes] of modules) {
+    const folder = file.startsWith('node_modules/')
+      ? file.split('/').slice(0, 2).join('/')
+      : file.replace(/\/[^/]*$/, '/');
+    folders.set(folder, (folders.get(folder) ?? 0) + bytes);
+  }
+  const top = (map, n) =>
+    [...map]
+      .filter(([, bytes]) => bytes > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([file, bytes]) => `${file} ${bytes}`)
+      .join(', ');
+  console.log(`over target: ${name}, minified bytes by folder: ${top(folders, 12)}`);
+  console.log(`  largest modules: ${top(modules, 12)}`);
 }
-console.log('core bundle check passed: no Node built-ins, every budget holds');

@@ -12,12 +12,14 @@ export { AssistantMessageEventStream, EventStream } from './ai/event-stream.js';
 export type { KnownModelId, ModelIdOf } from './ai/models.js';
 export { findModel, getModel, listModels, registerModel } from './ai/models.js';
 export { PartialJsonParser } from './ai/partial-json.js';
-export { streamAnthropic } from './ai/providers/anthropic-messages.js';
 export type { BedrockCredentials, BedrockStreamOptions } from './ai/providers/bedrock/index.js';
-export { streamBedrock } from './ai/providers/bedrock/index.js';
-export { streamGoogle } from './ai/providers/google/index.js';
-export { streamOpenAICompletions } from './ai/providers/openai-completions.js';
-export { streamOpenAIResponses } from './ai/providers/openai-responses.js';
+export {
+  streamAnthropic,
+  streamBedrock,
+  streamGoogle,
+  streamOpenAICompletions,
+  streamOpenAIResponses,
+} from './ai/providers/by-name.js';
 export { registerBuiltinApis } from './ai/providers/register-all.js';
 export type { ProviderRequest, ResponseConsumer } from './ai/request.js';
 export { defineStreamFunction, ProviderError, parseEventJson, runProviderStream } from './ai/request.js';

@@ -1,0 +1,19 @@
+/**
+ * The built-in protocols, one file (or folder, with the helpers only it
+ * uses) per wire protocol. Code two protocols share belongs in `src/ai/`.
+ *
+ * Each is loaded by dynamic import the first time a model of its api
+ * streams, so a bundle that talks to one protocol downloads only that one.
+ * Only the registry reads this table; `register-all.ts` is the static
+ * alternative for hosts that do not allow dynamic import.
+ */
+import type { KnownApi, StreamFunction } from '../types.js';
+
+export const builtinLoaders: Record<KnownApi, () => Promise<StreamFunction>> = {
+  'anthropic-messages': () => import('./anthropic-messages.js').then((m) => m.streamAnthropic),
+  'openai-completions': () => import('./openai-completions.js').then((m) => m.streamOpenAICompletions),
+  'openai-responses': () => import('./openai-responses.js').then((m) => m.streamOpenAIResponses),
+  'google-generative-ai': () => import('./google/index.js').then((m) => m.streamGoogle),
+  // Its options extend StreamOptions; the registry hands it whatever the caller passed to stream().
+  'bedrock-converse-stream': () => import('./bedrock/index.js').then((m) => m.streamBedrock as StreamFunction),
+};

@@ -1,0 +1,26 @@
+import { provideBuiltinApi } from '../api-registry.js';
+import type { KnownApi, StreamFunction } from '../types.js';
+import { streamAnthropic } from './anthropic-messages.js';
+import { streamBedrock } from './bedrock/index.js';
+import { streamGoogle } from './google/index.js';
+import { streamOpenAICompletions } from './openai-completions.js';
+import { streamOpenAIResponses } from './openai-responses.js';
+
+const all: Record<KnownApi, StreamFunction> = {
+  'anthropic-messages': streamAnthropic,
+  'openai-completions': streamOpenAICompletions,
+  'openai-responses': streamOpenAIResponses,
+  'google-generative-ai': streamGoogle,
+  'bedrock-converse-stream': streamBedrock as StreamFunction,
+};
+
+/**
+ * Registers every built-in protocol at once, by static import, for hosts
+ * where dynamic `import()` is not allowed (a Durable Object handler under
+ * vitest-pool-workers, some bundlers' single-file outputs). Synchronous, so
+ * it can run at a module's top level before the first `stream()`. Importing
+ * it bundles all five protocols; without it each loads on first use.
+ */
+export function registerBuiltinApis(): void {
+  for (const [api, streamFunction] of Object.entries(all)) provideBuiltinApi(api, streamFunction);
+}
