@@ -1,13 +1,11 @@
 import { describe, expect, test } from 'vitest';
-// The README's custom protocol, verbatim from here down to the next comment, with `qcore` as the root entry.
+// The README's custom protocol ("Your own protocol"), verbatim down to the next comment, importing from 'qcore'.
 import {
   defineStreamFunction,
-  type Model,
   ProviderError,
   parseEventJson,
   readServerSentEvents,
   registerApi,
-  stream,
 } from '../../src/index.js';
 
 /** A small SSE protocol: `{"text": "…"}` events, then `{"done": true, "usage": {…}}`. */
@@ -48,6 +46,8 @@ const streamTiny = defineStreamFunction(
 registerApi('tiny-sse', streamTiny);
 
 // End of the README's example.
+
+import { type Model, stream } from '../../src/index.js';
 
 import { mockSession } from '../support/mock.js';
 
