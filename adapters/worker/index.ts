@@ -1,7 +1,8 @@
 /**
  * `qcore/worker`: an agent as a fetch handler, for Cloudflare Workers and any
  * runtime whose handlers take a `Request`. The core's names come from
- * `qcore`, which runs here unchanged.
+ * `qcore`, which runs here unchanged. The handler uses only web standards,
+ * so its code lives in `src/agent/wire/`; this entry only names it.
  */
 export type {
   AgentFetchHandler,
@@ -9,6 +10,6 @@ export type {
   AgentHandlerOptions,
   AgentHandlerSetup,
   WaitUntilContext,
-} from './agent-handler.js';
-export { createAgentHandler } from './agent-handler.js';
-export type { CorsOptions } from './cors.js';
+} from '../../src/agent/wire/agent-handler.js';
+export { createAgentHandler } from '../../src/agent/wire/agent-handler.js';
+export type { CorsOptions } from '../../src/agent/wire/cors.js';

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { createAgentHandler } from '../../adapters/worker/agent-handler.js';
 import { Agent } from '../../src/agent/agent.js';
 import { connectAgent } from '../../src/agent/connect-agent.js';
 import type { AgentEvent } from '../../src/agent/types.js';
+import { createAgentHandler } from '../../src/agent/wire/agent-handler.js';
 import type { AssistantMessage, FetchFunction, Model, UserMessage } from '../../src/ai/types.js';
 import { defineTool } from '../../src/tools/define-tool.js';
 import type { MockTurn } from '../../testing/script.js';

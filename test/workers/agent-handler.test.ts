@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { describe, expect, test } from 'vitest';
-import { createAgentHandler } from '../../adapters/worker/agent-handler.js';
 import type { AgentEvent } from '../../src/agent/types.js';
+import { createAgentHandler } from '../../src/agent/wire/agent-handler.js';
 import type { FetchFunction, Model } from '../../src/ai/types.js';
 import { createCodingTools } from '../../src/tools/coding-tools.js';
 import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';

@@ -3,9 +3,9 @@
  * handlers take a `Request` and return a `Response`. Each request runs a
  * fresh Agent and streams its events in the wire format `connectAgent` reads.
  */
-import { Agent } from '../../src/agent/agent.js';
-import { AgentEventEncoder, encodeAgentWireError } from '../../src/agent/agent-event-wire.js';
-import type { AgentEvent, AgentOptions } from '../../src/agent/types.js';
+import { Agent } from '../agent.js';
+import { AgentEventEncoder, encodeAgentWireError } from '../agent-event-wire.js';
+import type { AgentEvent, AgentOptions } from '../types.js';
 import { DEFAULT_MAX_BODY_BYTES, parseAgentRequest, readBodyText } from './agent-request.js';
 import { type CorsOptions, corsHeaders, preflightResponse } from './cors.js';
 

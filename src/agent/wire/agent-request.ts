@@ -3,8 +3,9 @@
  * refusal names what was wrong, so a client author can fix the request from
  * the 400 alone.
  */
-import type { AgentMessage } from '../../src/agent/types.js';
-import type { UserMessage } from '../../src/ai/types.js';
+
+import type { UserMessage } from '../../ai/types.js';
+import type { AgentMessage } from '../types.js';
 
 export type AgentRunInput = { kind: 'prompt'; message: UserMessage } | { kind: 'messages'; messages: AgentMessage[] };
 
