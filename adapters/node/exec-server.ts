@@ -3,8 +3,8 @@
  * by Node's HTTP server. `qcore serve` is a thin wrapper around it.
  */
 import type { AddressInfo } from 'node:net';
-import { createExecApp, type ExecAppOptions, hostName, isLoopbackName } from './exec-app.js';
-import { isMissingPackage, MissingPeerError } from './missing-peer.js';
+import { createExecApp, type ExecAppOptions, hostName, isLoopbackName } from '../../src/server/exec-app.js';
+import { isMissingPackage, MissingPeerError } from '../../src/server/missing-peer.js';
 import { NodeWorkspace, type NodeWorkspaceOptions } from './node-workspace.js';
 
 export interface ExecServerOptions extends Omit<ExecAppOptions, 'workspace'> {

@@ -3,8 +3,8 @@
  * SIGTERM. The token is never printed.
  */
 import { resolve } from 'node:path';
+import { MissingPeerError } from '../../../src/server/missing-peer.js';
 import { startExecServer } from '../exec-server.js';
-import { MissingPeerError } from '../missing-peer.js';
 import type { ServeArgs } from './args.js';
 import { CliError } from './errors.js';
 import type { TerminalStream } from './style.js';

@@ -27,9 +27,9 @@
  */
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { checkRange, rangeReader } from '../../src/tools/file-range.js';
-import { workspaceErrorCode } from '../../src/tools/tool-errors.js';
-import type { ExecResult, Workspace } from '../../src/tools/types.js';
+import { checkRange, rangeReader } from '../tools/file-range.js';
+import { workspaceErrorCode } from '../tools/tool-errors.js';
+import type { ExecResult, Workspace } from '../tools/types.js';
 import { isMissingPackage, MissingPeerError } from './missing-peer.js';
 
 /**
