@@ -1,4 +1,6 @@
 /** `qcore`'s root entry with no zod installed (issue 10, item 1). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installWithoutPeers, type NoPeersInstall } from './cli-support/no-peers.js';
 
@@ -46,6 +48,15 @@ describe('without zod', { timeout: 30_000 }, () => {
     expect(out.bad.ok).toBe(false);
     expect(out.bad.error).toContain('offset');
     expect(out.text).toBe('two');
+  });
+
+  test('the CLI checks its config file with no zod', async () => {
+    mkdirSync(join(install.dir, 'home'), { recursive: true });
+    writeFileSync(join(install.dir, 'home/config.json'), JSON.stringify({ default: { thinkng: 'high' } }));
+    const result = await run(['adapters/node/cli.ts', '-p', 'hi'], { ANTHROPIC_API_KEY: 'k' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('default: unknown key "thinkng" (did you mean "thinking"?)');
+    expect(result.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
   });
 
   test('zod is not reachable here, so the test means what it says', async () => {

@@ -2,114 +2,308 @@
  * The shape of `~/.qcore/config.json`. Every object is strict, so a
  * misspelt key is an error instead of a setting that silently does nothing.
  * Keys are snake_case, as in QCore's own config.
+ *
+ * Checked by the few combinators below rather than zod, which is an optional
+ * peer that a globally installed `qcore` would not have. Messages keep the
+ * wording zod gave them, which users and tests already know.
  */
-import { z } from 'zod';
-import { baseUrlProblem, hideUserinfo } from '../../../src/ai/base-url.js';
-import { CODING_TOOL_NAMES } from '../../../src/tools/coding-tools.js';
+
+import { baseUrlProblem } from '../../../src/ai/base-url.js';
+import type { Api, ModelCompat, ReasoningLevel } from '../../../src/ai/types.js';
+import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
 import { ENV_NAME, THINKING_LEVELS } from './args.js';
 
-const toolName = z.enum(CODING_TOOL_NAMES);
-const thinkingLevel = z.enum(THINKING_LEVELS);
+type CustomModelApi = Extract<
+  Api,
+  'openai-completions' | 'openai-responses' | 'anthropic-messages' | 'google-generative-ai'
+>;
 
-/** Credentials in the URL would be quoted by every error that names it; keys go in `api_key` or `headers`. */
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).superRefine((url, context) => {
-  const problem = baseUrlProblem(url, 'the URL');
-  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: hideUserinfo(url) });
-});
-const headers = z.record(z.string(), z.string());
-/** Provider names go into `/model provider/id`, so they cannot hold a slash. */
-const providerName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (no "/" or spaces)');
+export interface CustomModelConfig {
+  provider: string;
+  id: string;
+  name?: string;
+  api: CustomModelApi;
+  base_url: string;
+  reasoning: boolean;
+  input: ('text' | 'image')[];
+  context_window: number;
+  max_tokens: number;
+  cost?: { input: number; output: number; cache_read: number; cache_write: number };
+  headers?: Record<string, string>;
+  compat?: {
+    max_tokens_field?: NonNullable<ModelCompat['maxTokensField']>;
+    supports_usage_in_streaming?: boolean;
+    supports_developer_role?: boolean;
+    thinking_format?: NonNullable<ModelCompat['thinkingFormat']>;
+    send_reasoning_content?: boolean;
+    supports_tool_choice?: boolean;
+    supports_cache_control?: boolean;
+  };
+}
 
-const providerSettings = z.strictObject({
-  api_key: z.string().min(1).optional(),
-  base_url: httpUrl.optional(),
-  headers: headers.optional(),
-});
+export interface ProviderSettings {
+  api_key?: string;
+  base_url?: string;
+  headers?: Record<string, string>;
+}
 
-const price = z.number().min(0);
+export interface QcoreConfig {
+  /** Variables of qcore's environment that commands get, past the filter that keeps secrets from them. */
+  env?: string[];
+  default?: { provider?: string; model?: string; thinking?: ReasoningLevel; tools?: CodingToolName[] };
+  models?: { providers?: Record<string, ProviderSettings>; custom?: CustomModelConfig[] };
+  ui?: { hide_thinking?: boolean };
+}
 
-const compat = z.strictObject({
-  max_tokens_field: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
-  supports_usage_in_streaming: z.boolean().optional(),
-  supports_developer_role: z.boolean().optional(),
-  thinking_format: z.enum(['reasoning_effort', 'enable_thinking', 'none']).optional(),
-  send_reasoning_content: z.boolean().optional(),
-  supports_tool_choice: z.boolean().optional(),
-  supports_cache_control: z.boolean().optional(),
-});
+export interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+  /** Set for a strict object's misspelt keys, so the caller can suggest the right ones. */
+  unknownKeys?: string[];
+}
 
-const customModel = z.strictObject({
-  provider: providerName,
-  id: z.string().min(1),
-  name: z.string().min(1).optional(),
-  api: z.enum(['openai-completions', 'openai-responses', 'anthropic-messages', 'google-generative-ai']),
-  base_url: httpUrl,
-  reasoning: z.boolean().default(false),
-  input: z
-    .array(z.enum(['text', 'image']))
-    .min(1)
-    .default(['text']),
-  context_window: z.number().int().positive().default(128_000),
-  max_tokens: z.number().int().positive().default(8_192),
-  cost: z
-    .strictObject({
-      input: price.default(0),
-      output: price.default(0),
-      cache_read: price.default(0),
-      cache_write: price.default(0),
-    })
-    .optional(),
-  headers: headers.optional(),
-  compat: compat.optional(),
-});
+export type ConfigResult = { success: true; data: QcoreConfig } | { success: false; issues: ConfigIssue[] };
 
-export const configSchema = z
-  .strictObject({
-    /** Variables of qcore's environment that commands get, past the filter that keeps secrets from them. */
-    env: z
-      .array(
-        z.string().regex(ENV_NAME, 'expected a variable name (letters, digits and "_", not starting with a digit)'),
-      )
-      .optional(),
-    default: z
-      .strictObject({
-        provider: providerName.optional(),
-        model: z.string().min(1).optional(),
-        thinking: thinkingLevel.optional(),
-        tools: z.array(toolName).optional(),
-      })
-      .optional(),
-    models: z
-      .strictObject({
-        providers: z.record(providerName, providerSettings).optional(),
-        custom: z.array(customModel).optional(),
-      })
-      .optional(),
-    ui: z
-      .strictObject({
-        hide_thinking: z.boolean().optional(),
-      })
-      .optional(),
-  })
-  .superRefine((config, context) => {
-    const seen = new Set<string>();
-    for (const [index, model] of (config.models?.custom ?? []).entries()) {
-      const key = `${model.provider}/${model.id}`;
-      if (seen.has(key)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['models', 'custom', index, 'id'],
-          message: `${key} is defined twice`,
-        });
-      }
-      seen.add(key);
+// ---------------------------------------------------------------- combinators
+
+type Path = (string | number)[];
+const INVALID: unique symbol = Symbol('invalid');
+type Check<T> = (value: unknown, path: Path, issues: ConfigIssue[]) => T | typeof INVALID;
+
+function received(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function expectType(type: string, value: unknown, path: Path, issues: ConfigIssue[]): typeof INVALID {
+  issues.push({ path, message: `Invalid input: expected ${type}, received ${received(value)}` });
+  return INVALID;
+}
+
+function string(options: { min?: number; pattern?: RegExp; message?: string } = {}): Check<string> {
+  return (value, path, issues) => {
+    if (typeof value !== 'string') return expectType('string', value, path, issues);
+    if (options.pattern && !options.pattern.test(value)) {
+      issues.push({ path, message: options.message ?? 'Invalid string' });
+      return INVALID;
     }
-  });
+    if (options.min !== undefined && value.length < options.min) {
+      issues.push({ path, message: `Too small: expected string to have >=${options.min} characters` });
+      return INVALID;
+    }
+    return value;
+  };
+}
 
-export type QcoreConfig = z.output<typeof configSchema>;
-export type CustomModelConfig = NonNullable<NonNullable<QcoreConfig['models']>['custom']>[number];
+const boolean: Check<boolean> = (value, path, issues) =>
+  typeof value === 'boolean' ? value : expectType('boolean', value, path, issues);
+
+function number(options: { int?: boolean; positive?: boolean; min?: number } = {}): Check<number> {
+  return (value, path, issues) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return expectType('number', value, path, issues);
+    if (options.int && !Number.isInteger(value)) return expectType('int', value, path, issues);
+    if (options.positive && value <= 0) {
+      issues.push({ path, message: 'Too small: expected number to be >0' });
+      return INVALID;
+    }
+    if (options.min !== undefined && value < options.min) {
+      issues.push({ path, message: `Too small: expected number to be >=${options.min}` });
+      return INVALID;
+    }
+    return value;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Check<T> {
+  return (value, path, issues) => {
+    if (values.some((option) => option === value)) return value as T;
+    issues.push({ path, message: `Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join('|')}` });
+    return INVALID;
+  };
+}
+
+/** An http(s) URL that `baseUrlProblem` accepts; a bad one is quoted without its userinfo. */
+const httpUrl: Check<string> = (value, path, issues) => {
+  let protocol: string | undefined;
+  try {
+    protocol = typeof value === 'string' ? new URL(value).protocol : undefined;
+  } catch {}
+  if (typeof value !== 'string' || (protocol !== 'http:' && protocol !== 'https:')) {
+    issues.push({ path, message: 'expected an http(s) URL' });
+    return INVALID;
+  }
+  // Credentials in the URL would be quoted by every error that names it; keys go in `api_key` or `headers`.
+  const problem = baseUrlProblem(value, 'the URL');
+  if (problem !== undefined) {
+    issues.push({ path, message: problem });
+    return INVALID;
+  }
+  return value;
+};
+
+function array<T>(item: Check<T>, options: { min?: number } = {}): Check<T[]> {
+  return (value, path, issues) => {
+    if (!Array.isArray(value)) return expectType('array', value, path, issues);
+    if (options.min !== undefined && value.length < options.min) {
+      issues.push({ path, message: `Too small: expected array to have >=${options.min} items` });
+      return INVALID;
+    }
+    const out: T[] = [];
+    let ok = true;
+    value.forEach((element, index) => {
+      const checked = item(element, [...path, index], issues);
+      if (checked === INVALID) ok = false;
+      else out.push(checked);
+    });
+    return ok ? out : INVALID;
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function record<T>(key: Check<string>, item: Check<T>): Check<Record<string, T>> {
+  return (value, path, issues) => {
+    if (!isRecord(value)) return expectType('record', value, path, issues);
+    const out: Record<string, T> = {};
+    let ok = true;
+    for (const [name, element] of Object.entries(value)) {
+      const keyIssues: ConfigIssue[] = [];
+      if (key(name, [...path, name], keyIssues) === INVALID) {
+        issues.push({ path: [...path, name], message: `Invalid key in record: ${keyIssues[0]?.message ?? ''}` });
+        ok = false;
+        continue;
+      }
+      const checked = item(element, [...path, name], issues);
+      if (checked === INVALID) ok = false;
+      else out[name] = checked;
+    }
+    return ok ? out : INVALID;
+  };
+}
+
+/** A field that may be left out; `fallback` fills it in when it is. */
+function optional<T>(check: Check<T>): Check<T | undefined>;
+function optional<T>(check: Check<T>, fallback: T): Check<T>;
+function optional<T>(check: Check<T>, fallback?: T): Check<T | undefined> {
+  return (value, path, issues) => (value === undefined ? fallback : check(value, path, issues));
+}
+
+/** Every key of `T` checked, and any other key refused. */
+function strictObject<T extends object>(shape: { [K in keyof T]-?: Check<T[K]> }): Check<T> {
+  return (value, path, issues) => {
+    if (!isRecord(value)) return expectType('object', value, path, issues);
+    const out: Record<string, unknown> = {};
+    let ok = true;
+    for (const name of Object.keys(shape) as (keyof T & string)[]) {
+      const checked = shape[name](value[name], [...path, name], issues);
+      if (checked === INVALID) ok = false;
+      else if (checked !== undefined) out[name] = checked;
+    }
+    const unknownKeys = Object.keys(value).filter((name) => !Object.hasOwn(shape, name));
+    if (unknownKeys.length > 0) {
+      const list = unknownKeys.map((name) => JSON.stringify(name)).join(', ');
+      issues.push({ path, message: `Unrecognized keys: ${list}`, unknownKeys });
+      ok = false;
+    }
+    return ok ? (out as T) : INVALID;
+  };
+}
+
+// ---------------------------------------------------------------- the config
+
+const headers = record(string(), string());
+/** Provider names go into `/model provider/id`, so they cannot hold a slash. */
+const providerName = string({
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  message: 'expected letters, digits, ".", "_" or "-" (no "/" or spaces)',
+});
+const nonEmpty = string({ min: 1 });
+const price = number({ min: 0 });
+
+const providerSettings = strictObject<ProviderSettings>({
+  api_key: optional(nonEmpty),
+  base_url: optional(httpUrl),
+  headers: optional(headers),
+});
+
+const customModel = strictObject<CustomModelConfig>({
+  provider: providerName,
+  id: nonEmpty,
+  name: optional(nonEmpty),
+  api: oneOf<CustomModelApi>(['openai-completions', 'openai-responses', 'anthropic-messages', 'google-generative-ai']),
+  base_url: httpUrl,
+  reasoning: optional(boolean, false),
+  input: optional(array(oneOf(['text', 'image'] as const), { min: 1 }), ['text']),
+  context_window: optional(number({ int: true, positive: true }), 128_000),
+  max_tokens: optional(number({ int: true, positive: true }), 8_192),
+  cost: optional(
+    strictObject<NonNullable<CustomModelConfig['cost']>>({
+      input: optional(price, 0),
+      output: optional(price, 0),
+      cache_read: optional(price, 0),
+      cache_write: optional(price, 0),
+    }),
+  ),
+  headers: optional(headers),
+  compat: optional(
+    strictObject<NonNullable<CustomModelConfig['compat']>>({
+      max_tokens_field: optional(oneOf(['max_tokens', 'max_completion_tokens'] as const)),
+      supports_usage_in_streaming: optional(boolean),
+      supports_developer_role: optional(boolean),
+      thinking_format: optional(oneOf(['reasoning_effort', 'enable_thinking', 'none'] as const)),
+      send_reasoning_content: optional(boolean),
+      supports_tool_choice: optional(boolean),
+      supports_cache_control: optional(boolean),
+    }),
+  ),
+});
+
+const configShape = strictObject<QcoreConfig>({
+  env: optional(
+    array(
+      string({
+        pattern: ENV_NAME,
+        message: 'expected a variable name (letters, digits and "_", not starting with a digit)',
+      }),
+    ),
+  ),
+  default: optional(
+    strictObject<NonNullable<QcoreConfig['default']>>({
+      provider: optional(providerName),
+      model: optional(nonEmpty),
+      thinking: optional(oneOf(THINKING_LEVELS)),
+      tools: optional(array(oneOf(CODING_TOOL_NAMES))),
+    }),
+  ),
+  models: optional(
+    strictObject<NonNullable<QcoreConfig['models']>>({
+      providers: optional(record(providerName, providerSettings)),
+      custom: optional(array(customModel)),
+    }),
+  ),
+  ui: optional(strictObject<NonNullable<QcoreConfig['ui']>>({ hide_thinking: optional(boolean) })),
+});
+
+/** Checks a parsed `config.json`, filling in defaults; every problem is reported, not just the first. */
+export function parseConfig(json: unknown): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  const data = configShape(json, [], issues);
+  // Even when other fields are wrong, so one run names every problem.
+  const custom = isRecord(json) && isRecord(json.models) ? json.models.custom : undefined;
+  if (Array.isArray(custom)) {
+    const seen = new Set<string>();
+    custom.forEach((model: unknown, index) => {
+      if (!isRecord(model) || typeof model.provider !== 'string' || typeof model.id !== 'string') return;
+      const key = `${model.provider}/${model.id}`;
+      if (seen.has(key)) issues.push({ path: ['models', 'custom', index, 'id'], message: `${key} is defined twice` });
+      seen.add(key);
+    });
+  }
+  return data === INVALID || issues.length > 0 ? { success: false, issues } : { success: true, data };
+}
 
 /** Every key the schema knows, to suggest one for a typo. */
 export const CONFIG_KEYS: readonly string[] = [

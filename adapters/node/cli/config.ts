@@ -4,8 +4,7 @@
  * the place inside it and what is wrong.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
-import { CONFIG_KEYS, configSchema, type QcoreConfig } from './config-schema.js';
+import { CONFIG_KEYS, type ConfigIssue, parseConfig, type QcoreConfig } from './config-schema.js';
 import { CliError } from './errors.js';
 import { closestMatch } from './suggest.js';
 
@@ -32,9 +31,9 @@ export function loadConfig(path: string): LoadedConfig {
     throw new CliError(`the config file ${path} is not valid JSON${describeJsonError(text, error)}`);
   }
 
-  const parsed = configSchema.safeParse(json);
+  const parsed = parseConfig(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${describeIssue(issue)}`);
+    const lines = parsed.issues.map((issue) => `  ${describeIssue(issue)}`);
     throw new CliError(`the config file ${path} has ${plural(lines.length, 'error')}:\n${lines.join('\n')}`);
   }
   return { path, config: parsed.data };
@@ -51,10 +50,10 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: ConfigIssue): string {
   const where = formatConfigPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((key) => {
+  if (issue.unknownKeys) {
+    const keys = issue.unknownKeys.map((key) => {
       const hint = closestMatch(key, CONFIG_KEYS);
       return `"${key}"${hint && hint !== key ? ` (did you mean "${hint}"?)` : ''}`;
     });
