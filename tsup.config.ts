@@ -9,6 +9,8 @@ export default defineConfig({
     worker: 'adapters/worker/index.ts',
     testing: 'testing/index.ts',
     cli: 'adapters/node/cli.ts',
+    // Its own entry: importing it from the root would load every protocol up front (see check:core).
+    builtins: 'src/ai/providers/register-all.ts',
   },
   format: ['esm'],
   platform: 'neutral',
@@ -21,6 +23,7 @@ export default defineConfig({
       browser: 'adapters/browser/index.ts',
       worker: 'adapters/worker/index.ts',
       testing: 'testing/index.ts',
+      builtins: 'src/ai/providers/register-all.ts',
     },
   },
   clean: true,

@@ -4,8 +4,7 @@
 // protocol is a chunk of its own, loaded by stream() on first use. A row's
 // size is what a browser downloads: the initial chunks, plus the chunks that
 // protocol's dynamic import pulls in; each chunk gzipped on its own.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -26,7 +25,9 @@ const PROTOCOLS = {
 const WHOLE_CORE = { target: 40_000, budget: 54_000 };
 
 const root = resolve('src/index.ts');
-const dir = mkdtempSync(join(tmpdir(), 'qcore-check-core-'));
+// Inside the project, so that the published build's bare imports (eventsource-parser) resolve.
+mkdirSync('node_modules/.cache', { recursive: true });
+const dir = mkdtempSync(resolve('node_modules/.cache/qcore-check-core-'));
 let failed = false;
 const rows = [];
 const overTarget = [];
@@ -58,6 +59,7 @@ try {
       WHOLE_CORE.target,
     );
   }
+  await checkPublished();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -71,6 +73,62 @@ if (failed) {
 console.log(
   `core bundle check passed: no Node built-ins, every budget holds${overTarget.length ? `; ${overTarget.length} over target` : ''}`,
 );
+
+/**
+ * The same promise through the published package: tsup first splits `dist/` into chunks, and an
+ * app's bundler then sees those. A chunk the root entry imports statically is fetched up front even
+ * when the app uses none of it (esbuild keeps it once a dynamic import also reaches it), so no
+ * protocol may be imported statically from the root entry. Built with tsup.config.ts's entries.
+ */
+async function checkPublished() {
+  const config = readFileSync('tsup.config.ts', 'utf8');
+  const block = /entry:\s*{([^}]*)}/.exec(config)?.[1] ?? '';
+  const entryPoints = Object.fromEntries([...block.matchAll(/(\w+):\s*'([^']+)'/g)].map((m) => [m[1], m[2]]));
+  const lib = join(dir, 'lib');
+  let libMeta;
+  try {
+    const result = await build({
+      entryPoints,
+      outdir: lib,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      metafile: true,
+      external: ['eventsource-parser', 'zod', 'hono', 'hono/*', '@hono/*', '@isomorphic-git/*', 'node:*'],
+      logLevel: 'silent',
+    });
+    libMeta = result.metafile;
+  } catch (error) {
+    console.error(`FAIL the published build: ${error.errors?.[0]?.text ?? error.message}`);
+    failed = true;
+    return;
+  }
+  writeFileSync(join(lib, 'package.json'), JSON.stringify({ type: 'module', sideEffects: false }));
+  const app = await bundle('published', `export { stream, getModel } from ${JSON.stringify(join(lib, 'index.js'))};`);
+  if (!app) return;
+  const initial = closure(app, [entryChunk(app)]);
+  const sourcesOf = (keys) =>
+    [...keys].flatMap((key) =>
+      Object.entries(app.outputs[key].inputs)
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .flatMap(([input]) => Object.keys(libMeta.outputs[input]?.inputs ?? {})),
+    );
+  const upFront = sourcesOf(initial);
+  for (const [api, { file }] of Object.entries(PROTOCOLS)) {
+    if (upFront.includes(file)) {
+      console.error(`FAIL published package: importing stream from the root loads ${api} up front`);
+      failed = true;
+    }
+  }
+  const lazy = [...initial].flatMap((key) =>
+    app.outputs[key].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+  );
+  const { file, target, budget } = PROTOCOLS['anthropic-messages'];
+  const chunks = lazy.map((key) => closure(app, [key])).find((keys) => sourcesOf(keys).includes(file)) ?? [];
+  row('published package, streaming anthropic-messages', app, new Set([...initial, ...chunks]), budget, target);
+}
 
 async function bundle(name, code) {
   const entry = join(dir, `${name}.ts`);

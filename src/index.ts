@@ -20,7 +20,6 @@ export {
   streamOpenAICompletions,
   streamOpenAIResponses,
 } from './ai/providers/by-name.js';
-export { registerBuiltinApis } from './ai/providers/register-all.js';
 export type { ProviderRequest, ResponseConsumer } from './ai/request.js';
 export { defineStreamFunction, ProviderError, parseEventJson, runProviderStream } from './ai/request.js';
 export { readServerSentEvents } from './ai/sse.js';

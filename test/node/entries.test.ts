@@ -13,6 +13,7 @@ const entries = {
   'qcore/browser': () => import('../../adapters/browser/index.js'),
   'qcore/worker': () => import('../../adapters/worker/index.js'),
   'qcore/testing': () => import('../../testing/index.js'),
+  'qcore/builtins': () => import('../../src/ai/providers/register-all.js'),
 };
 
 async function namesOf(entry: keyof typeof entries): Promise<string[]> {
@@ -72,6 +73,11 @@ describe('entry points', () => {
     expect(names).toContain('startMockServer');
     expect(names).not.toContain('stream');
     expect(names).not.toContain('createCodingTools');
+  });
+
+  test('qcore/builtins holds only registerBuiltinApis, which the root must not import', async () => {
+    expect(await namesOf('qcore/builtins')).toEqual(['registerBuiltinApis']);
+    expect(await namesOf('qcore')).not.toContain('registerBuiltinApis');
   });
 
   test('package.json exports one built file per tsup entry', async () => {

@@ -17,9 +17,12 @@ const all: Record<KnownApi, StreamFunction> = {
 /**
  * Registers every built-in protocol at once, by static import, for hosts
  * where dynamic `import()` is not allowed (a Durable Object handler under
- * vitest-pool-workers, some bundlers' single-file outputs). Synchronous, so
- * it can run at a module's top level before the first `stream()`. Importing
- * it bundles all five protocols; without it each loads on first use.
+ * vitest-pool-workers, some single-file bundles). Synchronous, so it can run
+ * at a module's top level before the first `stream()`.
+ *
+ * Exported as `qcore/builtins`, never from the root: a root that imported it
+ * would make every app's bundle fetch all five protocols up front, even one
+ * that never calls it (`npm run check:core` checks the published layout).
  */
 export function registerBuiltinApis(): void {
   for (const [api, streamFunction] of Object.entries(all)) provideBuiltinApi(api, streamFunction);
