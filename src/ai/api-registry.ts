@@ -40,8 +40,9 @@ export function builtinApi(api: KnownApi): StreamFunction {
 function lazyBuiltin(api: Api): StreamFunction | undefined {
   let lazy = lazyBuiltins.get(api);
   if (lazy) return lazy;
-  const load = (builtinLoaders as Record<string, (() => Promise<StreamFunction>) | undefined>)[api];
-  if (!load) return undefined;
+  // An own property only: `toString` is no protocol.
+  if (!Object.hasOwn(builtinLoaders, api)) return undefined;
+  const load = builtinLoaders[api as KnownApi];
   lazy = lazyStreamFunction(async () => {
     const streamFunction = await load();
     provideBuiltinApi(api, streamFunction);

@@ -53,6 +53,10 @@ describe('registry: built-in protocols', () => {
     expect(getApi(api)).toBeTypeOf('function');
   });
 
+  test('an api that is not built in has no stream function, even one named like an Object method', () => {
+    for (const api of ['no-such-api', 'toString', 'constructor', '__proto__']) expect(getApi(api), api).toBeUndefined();
+  });
+
   test("getApi's function streams a built-in protocol, loading it on first use", async () => {
     const session = await mockSession({
       turns: [{ content: [{ type: 'text', text: 'Hi there' }] }, { content: [{ type: 'text', text: 'Again' }] }],
