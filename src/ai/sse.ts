@@ -1,5 +1,3 @@
-import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
-
 /**
  * The longest line, and the most data of one event, kept while reading:
  * 16 MiB (in UTF-16 code units). Without a bound an endless line grows
@@ -12,6 +10,13 @@ export class StreamLimitError extends Error {
   override name = 'StreamLimitError';
 }
 
+/** One server-sent event: its `data` lines joined by `\n`, and its `event` and `id` fields if it had them. */
+export interface EventSourceMessage {
+  id?: string | undefined;
+  event?: string | undefined;
+  data: string;
+}
+
 /**
  * Turns a response body into server-sent events, in one read loop with no
  * stream transforms. `onEvent` runs synchronously for each event; if it
@@ -19,6 +24,11 @@ export class StreamLimitError extends Error {
  * even when the body's producer ignores it (a handler called in-process).
  * A line (or one event's data) past `MAX_SSE_LINE_CHARS` stops reading with
  * a `StreamLimitError`.
+ *
+ * Parsed as the WHATWG EventSource spec reads a stream: lines end in CRLF, LF
+ * or CR; `:` starts a comment; `retry` and unknown fields are ignored; an
+ * event is dispatched at a blank line if it has data; `id` holds for that
+ * event only (a `\0` in it is ignored), as in eventsource-parser.
  */
 export async function readServerSentEvents(
   body: ReadableStream<Uint8Array>,
@@ -30,21 +40,7 @@ export async function readServerSentEvents(
   const onAbort = (): void => void reader.cancel().catch(() => {});
   signal?.addEventListener('abort', onAbort, { once: true });
   const decoder = new TextDecoder();
-  let overflow = false;
-  // The parser already counts its incomplete line as it buffers it, so the bound costs no scan of its own.
-  const parser = createParser({
-    onEvent,
-    onError: (error: ParseError) => {
-      if (error.type === 'max-buffer-size-exceeded') overflow = true;
-    },
-    maxBufferSize: MAX_SSE_LINE_CHARS,
-  });
-  const feed = (text: string): void => {
-    parser.feed(text);
-    if (overflow) {
-      throw new StreamLimitError('An event stream line was longer than 16 MiB; reading stopped');
-    }
-  };
+  const feed = createFeed(onEvent);
   let finished = false;
   try {
     for (;;) {
@@ -65,4 +61,93 @@ export async function readServerSentEvents(
   }
 }
 
-export type { EventSourceMessage };
+/** The line parser: `feed` takes decoded text in any pieces and calls `onEvent` for each complete event. */
+function createFeed(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
+  // The incomplete last line, in pieces: joined only once a line break arrives, so a long line costs no copies.
+  const pending: string[] = [];
+  let pendingLength = 0;
+  let data = '';
+  let dataLines = 0;
+  let event: string | undefined;
+  let id: string | undefined;
+  /** A line that is neither blank nor data: `field: value`, `field` alone, or a `:` comment. */
+  const field = (content: string): void => {
+    let colon = content.indexOf(':');
+    if (colon === 0) return;
+    if (colon < 0) colon = content.length;
+    const value = content.slice(colon + (content.charCodeAt(colon + 1) === 32 ? 2 : 1));
+    switch (content.slice(0, colon)) {
+      case 'data':
+        data = dataLines++ === 0 ? value : `${data}\n${value}`;
+        break;
+      case 'event':
+        event = value || undefined;
+        break;
+      case 'id':
+        if (!value.includes('\0')) id = value;
+    }
+  };
+  const line = (text: string, start: number, end: number): void => {
+    if (start === end) {
+      if (dataLines > 0) onEvent({ id, event, data });
+      id = event = undefined;
+      data = '';
+      dataLines = 0;
+    } else if (text.startsWith('data:', start)) {
+      // Most lines are data: read without slicing the field name.
+      const value = text.slice(start + (text.charCodeAt(start + 5) === 32 ? 6 : 5), end);
+      data = dataLines++ === 0 ? value : `${data}\n${value}`;
+    } else field(text.slice(start, end));
+  };
+  /** Reads every complete line of `text`; returns the rest. A CR at the very end waits: an LF may follow. */
+  const lines = (text: string): string => {
+    let start = 0;
+    let cr = text.indexOf('\r');
+    let lf = text.indexOf('\n');
+    if (cr === -1) {
+      for (; lf !== -1; lf = text.indexOf('\n', start)) {
+        if (lf === start) {
+          if (dataLines > 0) onEvent({ id, event, data });
+          id = event = undefined;
+          data = '';
+          dataLines = 0;
+        } else if (text.startsWith('data:', start)) {
+          const value = text.slice(start + (text.charCodeAt(start + 5) === 32 ? 6 : 5), lf);
+          if (dataLines === 0 && text.charCodeAt(lf + 1) === 10) {
+            // An event of one data line: dispatched without buffering it.
+            onEvent({ id, event, data: value });
+            id = event = undefined;
+            lf++;
+          } else data = dataLines++ === 0 ? value : `${data}\n${value}`;
+        } else if (text.startsWith('event:', start)) {
+          event = text.slice(start + (text.charCodeAt(start + 6) === 32 ? 7 : 6), lf) || undefined;
+        } else field(text.slice(start, lf));
+        start = lf + 1;
+      }
+      return text.slice(start);
+    }
+    for (;;) {
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      if (end === -1 || (end === cr && end === text.length - 1)) return text.slice(start);
+      line(text, start, end);
+      start = end + (end === cr && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+    }
+  };
+  return (chunk: string): void => {
+    if (pending.length === 0 || chunk.includes('\n') || chunk.includes('\r')) {
+      pending.push(chunk);
+      const rest = lines(pending.length === 1 ? chunk : pending.join(''));
+      pending.length = 0;
+      pendingLength = rest.length;
+      if (rest) pending.push(rest);
+    } else {
+      pending.push(chunk);
+      pendingLength += chunk.length;
+    }
+    if (pendingLength + data.length > MAX_SSE_LINE_CHARS) {
+      throw new StreamLimitError('An event stream line was longer than 16 MiB; reading stopped');
+    }
+  };
+}
