@@ -883,62 +883,6 @@ describe('openai-completions: multi-turn', () => {
 });
 
 describe('openai-completions: faults', () => {
-  const ok = reply({ content: [{ type: 'text', text: 'Recovered.' }], usage: { input: 3, output: 2 } });
-
-  test('429 with retry-after, then success', async () => {
-    const { message, requests } = await runTurns('openai', [
-      { type: 'http', status: 429, headers: { 'retry-after': '0' } },
-      ok,
-    ]);
-    expect(message.stopReason).toBe('stop');
-    expect(message.content).toEqual([{ type: 'text', text: 'Recovered.' }]);
-    expect(requests).toHaveLength(2);
-  });
-
-  test('500 with a JSON body and maxRetries 0: an error with the status and the provider message', async () => {
-    const { message, events, requests } = await runTurns(
-      'openai',
-      [{ type: 'http', status: 500, body: { error: { message: 'The engine is on fire', type: 'server_error' } } }],
-      { maxRetries: 0 },
-    );
-    expect(types(events)).toEqual(['start', 'error']);
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toContain('500');
-    expect(message.errorMessage).toContain('The engine is on fire');
-    expect(requests).toHaveLength(1);
-  });
-
-  test("the encoder's default error body carries the message", async () => {
-    const { message } = await runTurns('openai', [{ type: 'http', status: 400 }], { maxRetries: 0 });
-    expect(message.errorMessage).toBe('HTTP 400 Bad Request: invalid_request_error: mock error 400');
-  });
-
-  test('an in-stream overloaded error before any content is retried', async () => {
-    const { message, events, requests } = await runTurns('openai', [
-      reply({ content: [{ type: 'text', text: 'never' }], fault: { type: 'overloaded', afterEvents: 1 } }),
-      ok,
-    ]);
-    expect(message.stopReason).toBe('stop');
-    expect(message.content).toEqual([{ type: 'text', text: 'Recovered.' }]);
-    expect(types(events).filter((type) => type === 'start')).toHaveLength(1);
-    expect(requests).toHaveLength(2);
-  });
-
-  test('an in-stream overloaded error after content ends with an error and keeps the partial text', async () => {
-    const { message, requests } = await runTurns('openai', [
-      reply({
-        deltaSize: 4,
-        content: [{ type: 'text', text: 'Partial answer here' }],
-        fault: { type: 'overloaded', afterEvents: 3 },
-      }),
-      ok,
-    ]);
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toContain('overloaded');
-    expect(message.content).toEqual([{ type: 'text', text: 'Partial ' }]);
-    expect(requests).toHaveLength(1);
-  });
-
   test('a vLLM-style flat error chunk is reported', async () => {
     const { message } = await runTurns(
       'local',
@@ -948,112 +892,12 @@ describe('openai-completions: faults', () => {
     expect(message.stopReason).toBe('error');
     expect(message.errorMessage).toContain('BadRequestError: context too long');
   });
-
-  // The cut comes before any content: a runtime may drop bytes that were
-  // still in flight when the connection resets, so text sent before a cut is
-  // not reliably seen. A clean early end after content is tested above.
-  test('a stream cut mid-event with maxRetries 0 ends with an error', async () => {
-    const { message, events } = await runTurns(
-      'openai',
-      [reply({ content: [{ type: 'text', text: 'Never seen' }], fault: { type: 'cut', afterEvents: 1 } })],
-      { maxRetries: 0 },
-    );
-    expect(types(events)).toEqual(['start', 'error']);
-    expect(message.stopReason).toBe('error');
-    // The wording is the runtime's own (undici says 'terminated'); any message will do.
-    expect(message.errorMessage?.length).toBeGreaterThan(0);
-    expect(message.content).toEqual([]);
-  });
-
-  test('a stream cut mid-event before any content is retried', async () => {
-    const { message, requests } = await runTurns('openai', [
-      reply({ content: [{ type: 'text', text: 'Never seen' }], fault: { type: 'cut', afterEvents: 1 } }),
-      ok,
-    ]);
-    expect(message.stopReason).toBe('stop');
-    expect(message.content).toEqual([{ type: 'text', text: 'Recovered.' }]);
-    expect(requests).toHaveLength(2);
-  });
-
-  test('malformed JSON in the stream is an error', async () => {
-    const { message } = await runTurns('openai', [
-      reply({
-        deltaSize: 4,
-        content: [{ type: 'text', text: 'Partial answer' }],
-        fault: { type: 'malformed', afterEvents: 2 },
-      }),
-    ]);
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toContain('malformed JSON');
-    expect(message.content).toEqual([{ type: 'text', text: 'Part' }]);
-  });
-
-  test('a stalled stream times out', async () => {
-    const { message } = await runTurns(
-      'openai',
-      [
-        reply({
-          deltaSize: 4,
-          content: [{ type: 'text', text: 'Partial answer' }],
-          fault: { type: 'stall', afterEvents: 2 },
-        }),
-      ],
-      { timeoutMs: 300 },
-    );
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toContain('Timed out');
-    expect(message.content).toEqual([{ type: 'text', text: 'Part' }]);
-  });
-
-  test('abort mid-stream ends as aborted', async () => {
-    const session = await mockSession({
-      turns: [
-        reply({
-          deltaSize: 4,
-          content: [{ type: 'text', text: 'Partial answer' }],
-          fault: { type: 'stall', afterEvents: 2 },
-        }),
-      ],
-    });
-    const controller = new AbortController();
-    const stream = streamOpenAICompletions(makeModel('openai', session.baseUrl), userContext(), {
-      apiKey: KEY,
-      signal: controller.signal,
-    });
-    const seen: string[] = [];
-    for await (const event of stream) {
-      seen.push(event.type);
-      if (event.type === 'text_delta') controller.abort();
-    }
-    const message = await stream.result();
-    expect(message.stopReason).toBe('aborted');
-    expect(seen.at(-1)).toBe('error');
-    expect(message.content).toEqual([{ type: 'text', text: 'Part' }]);
-  });
 });
 
 describe('openai-completions: secrets', () => {
-  test('the API key never appears in events or errors', async () => {
-    const { events, message } = await runTurns(
-      'openai',
-      [
-        {
-          type: 'http',
-          status: 401,
-          body: { error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error' } },
-        },
-      ],
-      { maxRetries: 0 },
-    );
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toContain('Incorrect API key provided: [redacted]');
-    expect(JSON.stringify(events)).not.toContain(KEY);
-  });
-
-  test('a successful stream carries no key either', async () => {
-    const { events, requests } = await runTurns('openai', [reply({ content: [{ type: 'text', text: 'hi' }] })]);
+  test('the key goes in Authorization: Bearer', async () => {
+    const { requests } = await runTurns('openai', [reply({ content: [{ type: 'text', text: 'hi' }] })]);
     expect(requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(JSON.stringify(events)).not.toContain(KEY);
   });
 
   test('a local model without a key sends no Authorization header', async () => {

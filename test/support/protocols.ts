@@ -1,0 +1,286 @@
+import { expect } from 'vitest';
+import { streamAnthropic } from '../../src/ai/providers/anthropic-messages.js';
+import { streamBedrock } from '../../src/ai/providers/bedrock/bedrock-converse-stream.js';
+import { streamGoogle } from '../../src/ai/providers/google/google-generative-ai.js';
+import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
+import { streamOpenAIResponses } from '../../src/ai/providers/openai-responses.js';
+import type { Model, StreamFunction, StreamOptions } from '../../src/ai/types.js';
+import type { MockApi, MockHttpError } from '../../testing/script.js';
+
+/**
+ * The five built-in protocols as data, for the conformance suite
+ * (`test/ai/conformance.test.ts`): how to reach each through the mock, how
+ * many wire events come before the first text delta, and where a shared
+ * fault looks different on its wire. A difference between protocols belongs
+ * here, never in a skipped test.
+ */
+export interface Protocol {
+  name: MockApi;
+  fn: StreamFunction;
+  /** A model whose requests go to the mock server at `origin`. */
+  model(origin: string): Model;
+  /** How the caller authenticates; `secrets` lists what it holds. */
+  auth: StreamOptions;
+  /** Strings that must never appear in an event or an error. */
+  secrets: string[];
+  /** The name `Could not reach …` and `no data from …` use. */
+  label: string;
+  /** Wire events before the first text delta (deltaSize 4), so `prelude + n` means after n deltas. */
+  prelude: number;
+  /** Where the mock's overloaded fault is sent to come before any content. */
+  overloadedBeforeContent: number;
+  /** Extra headers a real 429 of this provider carries. */
+  rateLimitHeaders?: Record<string, string>;
+  /** A 500 with the provider's own JSON body, and the error it becomes. */
+  serverError: { turn: MockHttpError; providerMessage: string; errorMessage: string };
+  /** The error for a 400 with the mock encoder's default body. */
+  defaultErrorMessage: string;
+  /** An error answer whose body quotes every secret. */
+  echoSecrets(secrets: string[]): MockHttpError;
+  /** What the echoed error becomes, secrets replaced by `[redacted]`. */
+  echoedErrorMessage: string;
+  /** The error of the provider's own in-stream "overloaded" event. */
+  overloadedMessage: string;
+  /** The error for an event the client cannot decode (the mock's `malformed` fault). */
+  malformedMessage: RegExp;
+  /** Variables cleared to make the key missing, and the names the error must give. */
+  keyEnv: { clear: string[]; named: string[] };
+  /** A text part as it ends up in the message: Responses adds its item id and phase. */
+  text(text: string): unknown;
+}
+
+const KEY = 'sk-conformance-secret-key';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY-conformance';
+const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLE-conformance-session-token';
+const AWS_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_BEARER_TOKEN_BEDROCK',
+  'AWS_PROFILE',
+];
+
+function model(api: MockApi, provider: string, id: string, baseUrl: string): Model {
+  return {
+    id,
+    name: id,
+    api,
+    provider,
+    baseUrl,
+    reasoning: false,
+    input: ['text'],
+    cost: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 100_000,
+    maxTokens: 1_000,
+  };
+}
+
+const exact = (text: string) => ({ type: 'text', text });
+
+const openaiError = (message: string, type: string): MockHttpError['body'] => ({ error: { message, type } });
+
+export const protocols: Protocol[] = [
+  {
+    name: 'anthropic-messages',
+    fn: streamAnthropic,
+    model: (origin) => model('anthropic-messages', 'anthropic', 'claude-test', origin),
+    auth: { apiKey: KEY },
+    secrets: [KEY],
+    label: 'anthropic',
+    // message_start, content_block_start, ping.
+    prelude: 3,
+    overloadedBeforeContent: 1,
+    serverError: {
+      turn: {
+        type: 'http',
+        status: 500,
+        body: { type: 'error', error: { type: 'api_error', message: 'Internal trouble' } },
+      },
+      providerMessage: 'api_error: Internal trouble',
+      errorMessage: 'HTTP 500 Internal Server Error: api_error: Internal trouble',
+    },
+    defaultErrorMessage: 'HTTP 400 Bad Request: invalid_request_error: mock error 400',
+    echoSecrets: ([key]) => ({
+      type: 'http',
+      status: 401,
+      body: { type: 'error', error: { type: 'authentication_error', message: `bad key ${key}` } },
+    }),
+    echoedErrorMessage: 'HTTP 401 Unauthorized: authentication_error: bad key [redacted]',
+    // Anthropic's own error event, quoted without the 'The provider reported an error' prefix.
+    overloadedMessage: 'overloaded_error: Overloaded',
+    malformedMessage: /malformed JSON/,
+    keyEnv: { clear: ['ANTHROPIC_API_KEY'], named: ['ANTHROPIC_API_KEY'] },
+    text: exact,
+  },
+  {
+    name: 'openai-completions',
+    fn: streamOpenAICompletions,
+    model: (origin) => model('openai-completions', 'openai', 'gpt-5-mini', `${origin}/v1`),
+    auth: { apiKey: KEY },
+    secrets: [KEY],
+    label: 'openai',
+    // The role chunk.
+    prelude: 1,
+    overloadedBeforeContent: 1,
+    serverError: {
+      turn: { type: 'http', status: 500, body: openaiError('The engine is on fire', 'server_error') },
+      providerMessage: 'The engine is on fire',
+      errorMessage: 'HTTP 500 Internal Server Error: server_error: The engine is on fire',
+    },
+    defaultErrorMessage: 'HTTP 400 Bad Request: invalid_request_error: mock error 400',
+    echoSecrets: ([key]) => ({
+      type: 'http',
+      status: 401,
+      body: openaiError(`Incorrect API key provided: ${key}`, 'invalid_request_error'),
+    }),
+    echoedErrorMessage: 'HTTP 401 Unauthorized: invalid_request_error: Incorrect API key provided: [redacted]',
+    overloadedMessage:
+      'The provider reported an error: server_error: The server is overloaded, please try again later.',
+    malformedMessage: /malformed JSON/,
+    keyEnv: { clear: ['OPENAI_API_KEY'], named: ['OPENAI_API_KEY'] },
+    text: exact,
+  },
+  {
+    name: 'openai-responses',
+    fn: streamOpenAIResponses,
+    model: (origin) => model('openai-responses', 'openai', 'gpt-6.1-terra', `${origin}/v1`),
+    auth: { apiKey: KEY },
+    secrets: [KEY],
+    label: 'openai',
+    // created, in_progress, output_item.added, content_part.added.
+    prelude: 4,
+    overloadedBeforeContent: 2,
+    serverError: {
+      turn: { type: 'http', status: 500, body: openaiError('The engine is on fire', 'server_error') },
+      providerMessage: 'The engine is on fire',
+      errorMessage: 'HTTP 500 Internal Server Error: server_error: The engine is on fire',
+    },
+    defaultErrorMessage: 'HTTP 400 Bad Request: invalid_request_error: mock error 400',
+    echoSecrets: ([key]) => ({
+      type: 'http',
+      status: 401,
+      body: openaiError(`Incorrect API key provided: ${key}`, 'invalid_request_error'),
+    }),
+    echoedErrorMessage: 'HTTP 401 Unauthorized: invalid_request_error: Incorrect API key provided: [redacted]',
+    overloadedMessage:
+      'The provider reported an error: server_is_overloaded: Our servers are currently overloaded. Please try again later.',
+    malformedMessage: /malformed JSON/,
+    keyEnv: { clear: ['OPENAI_API_KEY'], named: ['OPENAI_API_KEY'] },
+    // Text parts carry the message item's id and phase.
+    text: (text) => expect.objectContaining({ type: 'text', text }),
+  },
+  {
+    name: 'google-generative-ai',
+    fn: streamGoogle,
+    model: (origin) => model('google-generative-ai', 'google', 'gemini-3.8-flash', origin),
+    auth: { apiKey: KEY },
+    secrets: [KEY],
+    label: 'google',
+    // Every event is a candidate chunk: the first already carries text.
+    prelude: 0,
+    overloadedBeforeContent: 0,
+    serverError: {
+      turn: {
+        type: 'http',
+        status: 500,
+        body: { error: { code: 500, message: 'Internal trouble', status: 'INTERNAL' } },
+      },
+      providerMessage: 'INTERNAL: Internal trouble',
+      errorMessage: 'HTTP 500 Internal Server Error: INTERNAL: Internal trouble',
+    },
+    defaultErrorMessage: 'HTTP 400 Bad Request: INVALID_ARGUMENT: mock error 400',
+    echoSecrets: ([key]) => ({
+      type: 'http',
+      status: 400,
+      body: { error: { code: 400, message: `API key not valid: ${key}`, status: 'INVALID_ARGUMENT' } },
+    }),
+    echoedErrorMessage: 'HTTP 400 Bad Request: INVALID_ARGUMENT: API key not valid: [redacted]',
+    overloadedMessage: 'Gemini reported an error: UNAVAILABLE: The model is overloaded. Please try again later.',
+    malformedMessage: /malformed JSON/,
+    keyEnv: { clear: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], named: ['GEMINI_API_KEY or GOOGLE_API_KEY'] },
+    text: exact,
+  },
+  {
+    name: 'bedrock-converse-stream',
+    fn: streamBedrock,
+    model: (origin) => model('bedrock-converse-stream', 'amazon-bedrock', 'us.anthropic.claude-test-v1:0', origin),
+    // Bedrock signs with SigV4: no API key, but a secret key and a session token that must not leak.
+    auth: {
+      credentials: {
+        accessKeyId: 'AKIDCONFORMANCE',
+        secretAccessKey: SECRET,
+        sessionToken: SESSION_TOKEN,
+        region: 'us-west-2',
+      },
+    } as StreamOptions,
+    secrets: [SECRET, SESSION_TOKEN],
+    label: 'amazon-bedrock',
+    // messageStart.
+    prelude: 1,
+    overloadedBeforeContent: 1,
+    rateLimitHeaders: { 'x-amzn-errortype': 'ThrottlingException' },
+    serverError: {
+      turn: {
+        type: 'http',
+        status: 500,
+        body: { message: 'Internal trouble' },
+        headers: { 'x-amzn-errortype': 'InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+      },
+      providerMessage: 'Internal trouble',
+      errorMessage: 'HTTP 500 Internal Server Error: InternalServerException: Internal trouble',
+    },
+    defaultErrorMessage: 'HTTP 400 Bad Request: mock error 400',
+    echoSecrets: (secrets) => ({
+      type: 'http',
+      status: 400,
+      body: { message: `echoing ${secrets.join(' and ')}` },
+      headers: { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/' },
+    }),
+    echoedErrorMessage: 'HTTP 400 Bad Request: ValidationException: echoing [redacted] and [redacted]',
+    // An exception frame, not an SSE event.
+    overloadedMessage:
+      'serviceUnavailableException: Bedrock is unable to process your request. Please try again later.',
+    // Binary frames: what cannot be decoded is a frame whose checksum fails, not broken JSON.
+    malformedMessage: /^Corrupt event stream: message checksum mismatch/,
+    keyEnv: {
+      clear: AWS_ENV,
+      named: [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_REGION',
+        'AWS_BEARER_TOKEN_BEDROCK',
+      ],
+    },
+    text: exact,
+  },
+];
+
+/** Runs `fn` with environment variables set (or removed), creating `process.env` where the runtime has none. */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const global = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  const created = global.process === undefined;
+  if (created) global.process = { env: {} };
+  const proc = global.process as { env?: Record<string, string | undefined> };
+  const envCreated = proc.env === undefined;
+  if (envCreated) proc.env = {};
+  const env = proc.env as Record<string, string | undefined>;
+  const saved: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    saved[name] = env[name];
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  try {
+    return fn();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    if (envCreated) delete proc.env;
+    if (created) delete global.process;
+  }
+}
