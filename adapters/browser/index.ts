@@ -3,6 +3,10 @@
  * IndexedDB (whose `grep` matches in a Web Worker the page can kill) and the
  * grep matcher itself, for other workspaces. The core's names come from
  * `qcore`, which runs here unchanged.
+ *
+ * A file belongs here only if it needs a browser API (IndexedDB, Web
+ * Workers from a page); anything that needs only web standards lives in
+ * `src/`, and this entry never re-exports the core.
  */
 export type { BrowserGrepMatcherOptions } from './grep-worker.js';
 export { createBrowserGrepMatcher } from './grep-worker.js';

@@ -3,6 +3,10 @@
  * runtime whose handlers take a `Request`. The core's names come from
  * `qcore`, which runs here unchanged. The handler uses only web standards,
  * so its code lives in `src/agent/wire/`; this entry only names it.
+ *
+ * A file belongs here only if it needs the Workers runtime itself (bindings,
+ * Durable Objects, `cloudflare:*` modules); this entry never re-exports the
+ * core.
  */
 export type {
   AgentFetchHandler,

@@ -1,3 +1,16 @@
+/**
+ * The agent layer: the stateless loop (`agent-loop.ts`: prompt, stream,
+ * run tools, repeat), the stateful `Agent` around it (history, queues,
+ * abort), tool execution, the public types (`types.ts`), and the agent's
+ * event wire format with its client `connectAgent`; `wire/` serves an agent
+ * over HTTP.
+ *
+ * Belongs here: what runs an agent on top of `src/ai`, with web standards
+ * only. Does not belong: provider or protocol code (`src/ai`), concrete
+ * tools and workspaces (`src/tools`; the agent sees only `AgentTool`), or
+ * anything that needs a runtime (`adapters/`). Nothing here imports
+ * `src/tools`.
+ */
 export { Agent } from './agent.js';
 export type { AgentWireDelta, AgentWireEvent, AgentWireMessageUpdate } from './agent-event-wire.js';
 export { AgentEventDecoder, AgentEventEncoder, AgentWireError, encodeAgentWireError } from './agent-event-wire.js';

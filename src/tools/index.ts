@@ -1,5 +1,14 @@
 /**
- * Workspaces and the coding tools that run on them.
+ * Workspaces and the coding tools that run on them: `defineTool`, the
+ * `Workspace` interface (`types.ts`) with its in-memory and remote
+ * implementations, the seven coding tools and the helpers they share.
+ *
+ * Belongs here: tools and workspaces that need only web standards, built on
+ * `src/agent`'s tool type. Does not belong: a workspace over a real disk or
+ * one that needs a runtime (`adapters/node`, `adapters/browser`), the
+ * server side of `RemoteWorkspace` (`src/server`), or zod at load time (the
+ * built-in tools use plain JSON Schemas; zod is an optional peer for users'
+ * own `defineTool`).
  */
 
 export type { BashToolDetails, BashToolOptions } from './bash-tool.js';

@@ -5,7 +5,14 @@
  * Each is loaded by dynamic import the first time a model of its api
  * streams, so a bundle that talks to one protocol downloads only that one.
  * Only the registry reads this table; `register-all.ts` is the static
- * alternative for hosts that do not allow dynamic import.
+ * alternative for hosts that do not allow dynamic import; `by-name.ts`
+ * holds the root's `streamAnthropic` and siblings, which load lazily too.
+ *
+ * Belongs here: building one protocol's request body and translating its
+ * wire events into the assembler's calls. Does not belong: what every protocol shares
+ * (retries, timeouts, SSE, redaction: `src/ai/request.ts` and friends),
+ * vendor quirks guessed from a `baseUrl` (they are `model.compat` data), or
+ * a static import of a protocol anywhere in `src/` but `register-all.ts`.
  */
 import type { KnownApi, StreamFunction } from '../types.js';
 
