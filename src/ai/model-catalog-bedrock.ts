@@ -30,107 +30,45 @@
  * adaptive thinking with an effort level, `none` for models that reason on
  * their own or whose switch qcore does not speak.
  */
-import type { Entry } from './model-catalog.js';
-import type { Model, ModelCompat, ModelCost } from './types.js';
+import { TEXT, type Traits, vendor } from './model-catalog-vendor.js';
 
-const BASE_URL = 'https://bedrock-runtime.us-east-1.amazonaws.com';
-
-type Input = Model['input'];
-
-const TEXT: Input = ['text'];
-const TEXT_IMAGE: Input = ['text', 'image'];
-
-function cost(input: number, output: number, cacheRead: number, cacheWrite: number): ModelCost {
-  return { input, output, cacheRead, cacheWrite };
-}
-
-function bedrock<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-  options: { input: Input; reasoning: boolean; compat: ModelCompat },
-): Entry<'amazon-bedrock', Id> {
-  return {
-    id,
-    name,
-    api: 'bedrock-converse-stream',
-    provider: 'amazon-bedrock',
-    baseUrl: BASE_URL,
-    reasoning: options.reasoning,
-    input: [...options.input],
-    cost: price,
-    contextWindow,
-    maxTokens,
-    compat: { ...options.compat },
-  };
-}
+/** Every Bedrock model has a `compat`, empty where it needs nothing. */
+const bedrock = vendor('amazon-bedrock', 'bedrock-converse-stream', 'https://bedrock-runtime.us-east-1.amazonaws.com', {
+  compat: {},
+});
 
 // ---------------------------------------------------------------- Anthropic
 
 /** Claude 4.6 and later: adaptive thinking steered by an effort level. */
-const ADAPTIVE: ModelCompat = { supportsCacheControl: true, thinkingFormat: 'reasoning_effort' };
+const ADAPTIVE: Traits = { compat: { supportsCacheControl: true, thinkingFormat: 'reasoning_effort' } };
 /** Claude 4.5 and earlier: extended thinking with a token budget. */
-const BUDGET: ModelCompat = { supportsCacheControl: true };
-
-function claude<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-  compat: ModelCompat,
-) {
-  return bedrock(id, name, price, contextWindow, maxTokens, { input: TEXT_IMAGE, reasoning: true, compat });
-}
+const BUDGET: Traits = { compat: { supportsCacheControl: true } };
 
 const CLAUDE = [
   // Thinking is always on; the data-retention opt-in is required.
-  claude(
-    'global.anthropic.claude-fable-5-1',
-    'Claude Fable 5.1',
-    cost(10, 50, 0.25, 12.5),
-    1_000_000,
-    128_000,
-    ADAPTIVE,
-  ),
+  bedrock('global.anthropic.claude-fable-5-1', 'Claude Fable 5.1', [10, 50, 0.25, 12.5], 1_000_000, 128_000, ADAPTIVE),
   // Thinking is always on (effort low to max, default medium).
-  claude('global.anthropic.claude-opus-5-5', 'Claude Opus 5.5', cost(4, 20, 0.2, 5), 1_000_000, 128_000, ADAPTIVE),
-  claude('global.anthropic.claude-opus-5', 'Claude Opus 5', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000, ADAPTIVE),
-  claude('global.anthropic.claude-opus-4-8', 'Claude Opus 4.8', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000, ADAPTIVE),
+  bedrock('global.anthropic.claude-opus-5-5', 'Claude Opus 5.5', [4, 20, 0.2, 5], 1_000_000, 128_000, ADAPTIVE),
+  bedrock('global.anthropic.claude-opus-5', 'Claude Opus 5', [5, 25, 0.5, 6.25], 1_000_000, 128_000, ADAPTIVE),
+  bedrock('global.anthropic.claude-opus-4-8', 'Claude Opus 4.8', [5, 25, 0.5, 6.25], 1_000_000, 128_000, ADAPTIVE),
   // Thinking is always on. Cache read after Anthropic's 2026-10-07 cut (unverified on Bedrock).
-  claude(
-    'global.anthropic.claude-sonnet-5-5',
-    'Claude Sonnet 5.5',
-    cost(2, 10, 0.1, 2.5),
-    1_000_000,
-    128_000,
-    ADAPTIVE,
-  ),
-  claude('global.anthropic.claude-sonnet-5', 'Claude Sonnet 5', cost(2, 10, 0.2, 2.5), 1_000_000, 128_000, ADAPTIVE),
+  bedrock('global.anthropic.claude-sonnet-5-5', 'Claude Sonnet 5.5', [2, 10, 0.1, 2.5], 1_000_000, 128_000, ADAPTIVE),
+  bedrock('global.anthropic.claude-sonnet-5', 'Claude Sonnet 5', [2, 10, 0.2, 2.5], 1_000_000, 128_000, ADAPTIVE),
   // The Bedrock card gives 64K output, half of the Anthropic API's.
-  claude(
-    'global.anthropic.claude-sonnet-4-6',
-    'Claude Sonnet 4.6',
-    cost(3, 15, 0.3, 3.75),
-    1_000_000,
-    64_000,
-    ADAPTIVE,
-  ),
+  bedrock('global.anthropic.claude-sonnet-4-6', 'Claude Sonnet 4.6', [3, 15, 0.3, 3.75], 1_000_000, 64_000, ADAPTIVE),
   // Prompts over 100K tokens cost $0.50 / $2.50 (cache $0.05 / $0.625); these are the short-prompt prices.
-  claude(
+  bedrock(
     'global.anthropic.claude-haiku-5-5',
     'Claude Haiku 5.5',
-    cost(0.1, 0.5, 0.01, 0.125),
+    [0.1, 0.5, 0.01, 0.125],
     1_000_000,
     128_000,
     ADAPTIVE,
   ),
-  claude(
+  bedrock(
     'global.anthropic.claude-haiku-4-5-20251001-v1:0',
     'Claude Haiku 4.5',
-    cost(1, 5, 0.1, 1.25),
+    [1, 5, 0.1, 1.25],
     200_000,
     64_000,
     BUDGET,
@@ -139,51 +77,41 @@ const CLAUDE = [
 
 // ---------------------------------------------------------------- other vendors
 
+/** Amazon's Nova models: no reasoning qcore can switch on, and cache points. */
+const NOVA: Traits = { reasoning: false, compat: { supportsCacheControl: true } };
+/** Models that do not reason. */
+const CHAT: Traits = { reasoning: false };
+
 const OTHERS = [
   // Nova caches reads at a quarter of the input price and writes for free (unverified).
-  bedrock('us.amazon.nova-pro-v1:0', 'Amazon Nova Pro', cost(0.8, 3.2, 0.2, 0), 300_000, 10_000, {
-    input: TEXT_IMAGE,
-    reasoning: false,
-    compat: { supportsCacheControl: true },
-  }),
-  bedrock('us.amazon.nova-lite-v1:0', 'Amazon Nova Lite', cost(0.06, 0.24, 0.015, 0), 300_000, 10_000, {
-    input: TEXT_IMAGE,
-    reasoning: false,
-    compat: { supportsCacheControl: true },
-  }),
+  bedrock('us.amazon.nova-pro-v1:0', 'Amazon Nova Pro', [0.8, 3.2, 0.2, 0], 300_000, 10_000, NOVA),
+  bedrock('us.amazon.nova-lite-v1:0', 'Amazon Nova Lite', [0.06, 0.24, 0.015, 0], 300_000, 10_000, NOVA),
   // Text only: Converse rejects image blocks for Micro.
-  bedrock('us.amazon.nova-micro-v1:0', 'Amazon Nova Micro', cost(0.035, 0.14, 0.00875, 0), 128_000, 10_000, {
+  bedrock('us.amazon.nova-micro-v1:0', 'Amazon Nova Micro', [0.035, 0.14, 0.00875, 0], 128_000, 10_000, {
+    ...NOVA,
     input: TEXT,
-    reasoning: false,
-    compat: { supportsCacheControl: true },
   }),
   // Price from the Vercel AI Gateway listing (unverified); output limit unverified. Its extended thinking
   // takes Nova's own `reasoningConfig`, which qcore does not send: reasoning is left off.
-  bedrock('us.amazon.nova-2-lite-v1:0', 'Amazon Nova 2 Lite', cost(0.33, 2.75, 0, 0), 1_000_000, 64_000, {
-    input: TEXT_IMAGE,
-    reasoning: false,
-    compat: {},
-  }),
+  bedrock('us.amazon.nova-2-lite-v1:0', 'Amazon Nova 2 Lite', [0.33, 2.75, 0, 0], 1_000_000, 64_000, CHAT),
   // Context 163,840; the output cap is kept at 32K so a long prompt still fits (AWS allows 81,920).
-  bedrock('deepseek.v3.2', 'DeepSeek V3.2', cost(0.62, 1.85, 0, 0), 163_840, 32_768, {
+  bedrock('deepseek.v3.2', 'DeepSeek V3.2', [0.62, 1.85, 0, 0], 163_840, 32_768, {
     input: TEXT,
-    reasoning: true,
     compat: { thinkingFormat: 'none' },
   }),
   // Limits unverified (the open model's native 256K context).
-  bedrock('qwen.qwen3-235b-a22b-2507-v1:0', 'Qwen3 235B A22B 2507', cost(0.22, 0.88, 0, 0), 262_144, 32_768, {
+  bedrock('qwen.qwen3-235b-a22b-2507-v1:0', 'Qwen3 235B A22B 2507', [0.22, 0.88, 0, 0], 262_144, 32_768, {
+    ...CHAT,
     input: TEXT,
-    reasoning: false,
-    compat: {},
   }),
   // ConverseStream refuses tools for Llama models: chat only. Price and output limit unverified.
   bedrock(
     'us.meta.llama4-maverick-17b-instruct-v1:0',
     'Llama 4 Maverick 17B',
-    cost(0.24, 0.97, 0, 0),
+    [0.24, 0.97, 0, 0],
     1_000_000,
     8_192,
-    { input: TEXT_IMAGE, reasoning: false, compat: {} },
+    CHAT,
   ),
 ];
 

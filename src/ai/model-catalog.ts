@@ -28,19 +28,8 @@
  */
 import { BEDROCK_MODELS } from './model-catalog-bedrock.js';
 import { GOOGLE_MODELS } from './model-catalog-google.js';
-import type { Model, ModelCost, OpenAICompletionsCompat } from './types.js';
-
-type Input = Model['input'];
-
-/** A catalog entry, keeping its provider and id as literal types. */
-export type Entry<P extends string, Id extends string> = Model & { readonly provider: P; readonly id: Id };
-
-const TEXT: Input = ['text'];
-const TEXT_IMAGE: Input = ['text', 'image'];
-
-function cost(input: number, output: number, cacheRead: number, cacheWrite: number): ModelCost {
-  return { input, output, cacheRead, cacheWrite };
-}
+import { type Price, TEXT, type Traits, vendor } from './model-catalog-vendor.js';
+import type { Model } from './types.js';
 
 // ---------------------------------------------------------------- Anthropic
 
@@ -48,55 +37,36 @@ function cost(input: number, output: number, cacheRead: number, cacheWrite: numb
  * Every current Claude model takes text and images and can think (extended or
  * adaptive thinking). `cacheWrite` is the 5-minute cache write price.
  */
-function anthropic<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-): Entry<'anthropic', Id> {
-  return {
-    id,
-    name,
-    api: 'anthropic-messages',
-    provider: 'anthropic',
-    baseUrl: 'https://api.anthropic.com',
-    reasoning: true,
-    input: [...TEXT_IMAGE],
-    cost: price,
-    contextWindow,
-    maxTokens,
-  };
-}
+const anthropic = vendor('anthropic', 'anthropic-messages', 'https://api.anthropic.com');
 
 const ANTHROPIC = [
   // Input/output from the official overview; cache prices from third-party
   // mirrors of the pricing page (unverified).
-  anthropic('claude-fable-5-2', 'Claude Fable 5.2', cost(8, 40, 0.2, 10), 1_000_000, 128_000),
+  anthropic('claude-fable-5-2', 'Claude Fable 5.2', [8, 40, 0.2, 10], 1_000_000, 128_000),
   // Cache reads on Fable 5.1 are 0.025x input.
-  anthropic('claude-fable-5-1', 'Claude Fable 5.1', cost(10, 50, 0.25, 12.5), 1_000_000, 128_000),
+  anthropic('claude-fable-5-1', 'Claude Fable 5.1', [10, 50, 0.25, 12.5], 1_000_000, 128_000),
   // Cache reads on Opus 5.5 are 0.05x input.
-  anthropic('claude-opus-5-5', 'Claude Opus 5.5', cost(4, 20, 0.2, 5), 1_000_000, 128_000),
-  anthropic('claude-opus-5', 'Claude Opus 5', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
-  anthropic('claude-opus-4-8', 'Claude Opus 4.8', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  anthropic('claude-opus-5-5', 'Claude Opus 5.5', [4, 20, 0.2, 5], 1_000_000, 128_000),
+  anthropic('claude-opus-5', 'Claude Opus 5', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-4-8', 'Claude Opus 4.8', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
   // Limits unverified (overview page not found; same as Opus 4.6 and 4.8).
-  anthropic('claude-opus-4-7', 'Claude Opus 4.7', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
-  anthropic('claude-opus-4-6', 'Claude Opus 4.6', cost(5, 25, 0.5, 6.25), 1_000_000, 128_000),
+  anthropic('claude-opus-4-7', 'Claude Opus 4.7', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-4-6', 'Claude Opus 4.6', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
   // Alias of claude-opus-4-5-20251101; retirement "not sooner than 2026-11-24".
-  anthropic('claude-opus-4-5', 'Claude Opus 4.5', cost(5, 25, 0.5, 6.25), 200_000, 64_000),
+  anthropic('claude-opus-4-5', 'Claude Opus 4.5', [5, 25, 0.5, 6.25], 200_000, 64_000),
   // Cache read cut from $0.20 to $0.10 on 2026-10-07 (third-party reports of
   // the pricing page; the model overview still showed $0.20) (unverified).
-  anthropic('claude-sonnet-5-5', 'Claude Sonnet 5.5', cost(2, 10, 0.1, 2.5), 1_000_000, 128_000),
-  anthropic('claude-sonnet-5', 'Claude Sonnet 5', cost(2, 10, 0.2, 2.5), 1_000_000, 128_000),
+  anthropic('claude-sonnet-5-5', 'Claude Sonnet 5.5', [2, 10, 0.1, 2.5], 1_000_000, 128_000),
+  anthropic('claude-sonnet-5', 'Claude Sonnet 5', [2, 10, 0.2, 2.5], 1_000_000, 128_000),
   // Cache prices follow the 0.1x / 1.25x rule (unverified).
-  anthropic('claude-sonnet-4-6', 'Claude Sonnet 4.6', cost(3, 15, 0.3, 3.75), 1_000_000, 128_000),
+  anthropic('claude-sonnet-4-6', 'Claude Sonnet 4.6', [3, 15, 0.3, 3.75], 1_000_000, 128_000),
   // Tiered by prompt length: these are the prices for prompts up to 100K
   // tokens; longer prompts cost $0.50 / $2.50 (cache $0.05 / $0.625).
   // Cache prices from third-party mirrors (unverified).
-  anthropic('claude-haiku-5-5', 'Claude Haiku 5.5', cost(0.1, 0.5, 0.01, 0.125), 1_000_000, 128_000),
+  anthropic('claude-haiku-5-5', 'Claude Haiku 5.5', [0.1, 0.5, 0.01, 0.125], 1_000_000, 128_000),
   // Alias of claude-haiku-4-5-20251001. Cache prices follow the 0.1x / 1.25x
   // rule (unverified).
-  anthropic('claude-haiku-4-5', 'Claude Haiku 4.5', cost(1, 5, 0.1, 1.25), 200_000, 64_000),
+  anthropic('claude-haiku-4-5', 'Claude Haiku 4.5', [1, 5, 0.1, 1.25], 200_000, 64_000),
 ];
 
 // ---------------------------------------------------------------- OpenAI
@@ -112,54 +82,17 @@ const ANTHROPIC = [
  * not charge for writes, and the 30-minute write price where it does
  * (GPT-5.6 and later).
  */
-function openai<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-): Entry<'openai', Id> {
-  return {
-    id,
-    name,
-    api: 'openai-responses',
-    provider: 'openai',
-    baseUrl: 'https://api.openai.com/v1',
-    reasoning: true,
-    input: [...TEXT_IMAGE],
-    cost: price,
-    contextWindow,
-    maxTokens,
-  };
-}
+const openai = vendor('openai', 'openai-responses', 'https://api.openai.com/v1');
 
 /**
  * OpenAI's models that do not reason stay on Chat Completions: the Responses
  * API adds nothing for them (no reasoning to carry over), and they keep
  * OpenAI itself on the path every compatible server shares.
  */
-function openaiChat<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-): Entry<'openai', Id> {
-  const compat: OpenAICompletionsCompat = { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' };
-  return {
-    id,
-    name,
-    api: 'openai-completions',
-    provider: 'openai',
-    baseUrl: 'https://api.openai.com/v1',
-    reasoning: false,
-    input: [...TEXT_IMAGE],
-    cost: price,
-    contextWindow,
-    maxTokens,
-    compat,
-  };
-}
+const openaiChat = vendor('openai', 'openai-completions', 'https://api.openai.com/v1', {
+  reasoning: false,
+  compat: { maxTokensField: 'max_completion_tokens', thinkingFormat: 'none' },
+});
 
 // GPT-5.6 and GPT-6.x: prompts above 272K input tokens cost 2x input and
 // cache, 1.5x output, for the whole request. The prices below are the
@@ -167,26 +100,26 @@ function openaiChat<const Id extends string>(
 const OPENAI = [
   // Cached input "60% cheaper" than GPT-6 Astra's $1 per third-party reports;
   // cache write assumed at 1.25x input (both unverified).
-  openai('gpt-6.2-astra', 'GPT-6.2 Astra', cost(8, 40, 0.4, 10), 1_050_000, 128_000),
-  openai('gpt-6.2-sol', 'GPT-6.2 Sol', cost(2, 10, 0.1, 2.5), 1_050_000, 128_000),
-  openai('gpt-6.1-terra', 'GPT-6.1 Terra', cost(1, 5, 0.05, 1.25), 1_050_000, 128_000),
+  openai('gpt-6.2-astra', 'GPT-6.2 Astra', [8, 40, 0.4, 10], 1_050_000, 128_000),
+  openai('gpt-6.2-sol', 'GPT-6.2 Sol', [2, 10, 0.1, 2.5], 1_050_000, 128_000),
+  openai('gpt-6.1-terra', 'GPT-6.1 Terra', [1, 5, 0.05, 1.25], 1_050_000, 128_000),
   // Chat Completions accepts function tools on Luna only with
   // reasoning_effort "none"; the Responses API is the one for tools.
-  openai('gpt-6-luna', 'GPT-6 Luna', cost(0.1, 0.5, 0.01, 0.125), 1_050_000, 128_000),
+  openai('gpt-6-luna', 'GPT-6 Luna', [0.1, 0.5, 0.01, 0.125], 1_050_000, 128_000),
   // Promotional $4 / $0.40 / $20 ran "at least until 2026-11-21"; this is the
   // list price it returns to (unverified which applies today).
-  openai('gpt-5.6-sol', 'GPT-5.6 Sol', cost(5, 30, 0.5, 6.25), 1_050_000, 128_000),
+  openai('gpt-5.6-sol', 'GPT-5.6 Sol', [5, 30, 0.5, 6.25], 1_050_000, 128_000),
   // Price after the 2026-07-30 cut, per third-party trackers (unverified).
-  openai('gpt-5.6-terra', 'GPT-5.6 Terra', cost(2, 12, 0.2, 2.5), 1_050_000, 128_000),
-  openai('gpt-5.6-luna', 'GPT-5.6 Luna', cost(0.2, 1.2, 0.02, 0.25), 1_050_000, 128_000),
+  openai('gpt-5.6-terra', 'GPT-5.6 Terra', [2, 12, 0.2, 2.5], 1_050_000, 128_000),
+  openai('gpt-5.6-luna', 'GPT-5.6 Luna', [0.2, 1.2, 0.02, 0.25], 1_050_000, 128_000),
   // Deprecated: gpt-5, gpt-5-mini, gpt-5-nano and o3 shut down 2026-12-11.
-  openai('gpt-5', 'GPT-5', cost(1.25, 10, 0.125, 0), 400_000, 128_000),
-  openai('gpt-5-mini', 'GPT-5 mini', cost(0.25, 2, 0.025, 0), 400_000, 128_000),
-  openai('gpt-5-nano', 'GPT-5 nano', cost(0.05, 0.4, 0.005, 0), 400_000, 128_000),
-  openai('o3', 'o3', cost(2, 8, 0.5, 0), 200_000, 100_000),
+  openai('gpt-5', 'GPT-5', [1.25, 10, 0.125, 0], 400_000, 128_000),
+  openai('gpt-5-mini', 'GPT-5 mini', [0.25, 2, 0.025, 0], 400_000, 128_000),
+  openai('gpt-5-nano', 'GPT-5 nano', [0.05, 0.4, 0.005, 0], 400_000, 128_000),
+  openai('o3', 'o3', [2, 8, 0.5, 0], 200_000, 100_000),
   // Deprecated: gpt-4.1 and gpt-4o shut down 2027-01-14.
-  openaiChat('gpt-4.1', 'GPT-4.1', cost(2, 8, 0.5, 0), 1_047_576, 32_768),
-  openaiChat('gpt-4o', 'GPT-4o', cost(2.5, 10, 1.25, 0), 128_000, 16_384),
+  openaiChat('gpt-4.1', 'GPT-4.1', [2, 8, 0.5, 0], 1_047_576, 32_768),
+  openaiChat('gpt-4o', 'GPT-4o', [2.5, 10, 1.25, 0], 128_000, 16_384),
 ];
 
 // ---------------------------------------------------------------- Qwen
@@ -201,45 +134,39 @@ const OPENAI = [
  * explicit-cache creation price (125% of input), billed only when a request
  * marks blocks with `cache_control`.
  */
+const qwenModel = vendor('qwen', 'openai-completions', 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1');
+
 function qwen<const Id extends string>(
   id: Id,
   name: string,
-  price: ModelCost,
+  price: Price,
   contextWindow: number,
   maxTokens: number,
   thinking: 'hybrid' | 'always' | 'never',
-  input: Input = TEXT,
-): Entry<'qwen', Id> {
-  return {
-    id,
-    name,
-    api: 'openai-completions',
-    provider: 'qwen',
-    baseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+  input = TEXT,
+) {
+  return qwenModel(id, name, price, contextWindow, maxTokens, {
     reasoning: thinking !== 'never',
-    input: [...input],
-    cost: price,
-    contextWindow,
-    maxTokens,
+    input,
     compat: { maxTokensField: 'max_tokens', thinkingFormat: thinking === 'hybrid' ? 'enable_thinking' : 'none' },
-  };
+  });
 }
 
 const QWEN = [
   // Released 2026-08-03; thinks by default. List price per Vercel AI Gateway
   // and APIYI; cache prices follow the usual 20% / 125% ratios (unverified).
-  qwen('qwen3.8-max', 'Qwen3.8 Max', cost(2, 6, 0.4, 2.5), 1_000_000, 131_072, 'always', TEXT_IMAGE),
+  qwen('qwen3.8-max', 'Qwen3.8 Max', [2, 6, 0.4, 2.5], 1_000_000, 131_072, 'always', ['text', 'image']),
   // Tiers: <=32K $1.2 / $6, <=128K $2.4 / $12, <=252K $3 / $15. The stable
   // alias is assumed to point at the hybrid-thinking 2026-01-23 snapshot
   // (unverified).
-  qwen('qwen3-max', 'Qwen3 Max', cost(1.2, 6, 0.24, 1.5), 262_144, 65_536, 'hybrid'),
+  qwen('qwen3-max', 'Qwen3 Max', [1.2, 6, 0.24, 1.5], 262_144, 65_536, 'hybrid'),
   // Tiers: <=256K $0.4 / $1.2, <=1M $1.2 / $3.6. Output in thinking mode
   // costs $4 (<=256K) and $12 (<=1M).
-  qwen('qwen-plus', 'Qwen Plus', cost(0.4, 1.2, 0.08, 0.5), 1_000_000, 32_768, 'hybrid'),
+  qwen('qwen-plus', 'Qwen Plus', [0.4, 1.2, 0.08, 0.5], 1_000_000, 32_768, 'hybrid'),
   // Tiers: <=256K $0.05 / $0.4, <=1M $0.25 / $2.
-  qwen('qwen-flash', 'Qwen Flash', cost(0.05, 0.4, 0.01, 0.0625), 1_000_000, 32_768, 'hybrid'),
+  qwen('qwen-flash', 'Qwen Flash', [0.05, 0.4, 0.01, 0.0625], 1_000_000, 32_768, 'hybrid'),
   // Tiers: <=32K $1 / $5, <=128K $1.8 / $9, <=256K $3 / $15, <=1M $6 / $60.
-  qwen('qwen3-coder-plus', 'Qwen3 Coder Plus', cost(1, 5, 0.2, 1.25), 1_000_000, 65_536, 'never'),
+  qwen('qwen3-coder-plus', 'Qwen3 Coder Plus', [1, 5, 0.2, 1.25], 1_000_000, 65_536, 'never'),
 ];
 
 // ---------------------------------------------------------------- Kimi
@@ -249,27 +176,12 @@ const QWEN = [
  * think on every request, and follow-ups after tool calls must carry the
  * earlier `reasoning_content`.
  */
-function kimi<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  contextWindow: number,
-  maxTokens: number,
-): Entry<'kimi', Id> {
-  return {
-    id,
-    name,
-    api: 'openai-completions',
-    provider: 'kimi',
-    baseUrl: 'https://api.moonshot.ai/v1',
-    reasoning: true,
-    input: [...TEXT_IMAGE],
-    cost: price,
-    contextWindow,
-    maxTokens,
-    compat: { maxTokensField: 'max_tokens', sendReasoningContent: true, thinkingFormat: 'none' },
-  };
-}
+/** Kimi and DeepSeek: thinking models that need their earlier `reasoning_content` back. */
+const REASONING_CONTENT: Traits = {
+  compat: { maxTokensField: 'max_tokens', sendReasoningContent: true, thinkingFormat: 'none' },
+};
+
+const kimi = vendor('kimi', 'openai-completions', 'https://api.moonshot.ai/v1', REASONING_CONTENT);
 
 // K3 and K3.1 also take a top-level `reasoning_effort` (low / high / max,
 // default max); qcore leaves it at the default. `maxTokens` is the
@@ -277,15 +189,15 @@ function kimi<const Id extends string>(
 const KIMI = [
   // Released 2026-10-24. Prices per Vercel AI Gateway and APIYI, which mirror
   // the Kimi pricing page; cache write is the 5-minute price (unverified).
-  kimi('kimi-k3.1-pro', 'Kimi K3.1 Pro', cost(2, 10, 0.2, 2), 1_048_576, 131_072),
-  kimi('kimi-k3.1-pro-highspeed', 'Kimi K3.1 Pro Highspeed', cost(4, 20, 0.2, 4), 1_048_576, 131_072),
+  kimi('kimi-k3.1-pro', 'Kimi K3.1 Pro', [2, 10, 0.2, 2], 1_048_576, 131_072),
+  kimi('kimi-k3.1-pro-highspeed', 'Kimi K3.1 Pro Highspeed', [4, 20, 0.2, 4], 1_048_576, 131_072),
   // Cache write $3 for a 5-minute TTL ($6 for 1 hour).
-  kimi('kimi-k3', 'Kimi K3', cost(3, 15, 0.3, 3), 1_048_576, 131_072),
+  kimi('kimi-k3', 'Kimi K3', [3, 15, 0.3, 3], 1_048_576, 131_072),
   // Max output of the K2.x models is not published (unverified).
-  kimi('kimi-k2.7-code', 'Kimi K2.7 Code', cost(0.95, 4, 0.19, 0), 262_144, 131_072),
+  kimi('kimi-k2.7-code', 'Kimi K2.7 Code', [0.95, 4, 0.19, 0], 262_144, 131_072),
   // Thinks by default; thinking can be switched off, but not through a field
   // qcore knows.
-  kimi('kimi-k2.6', 'Kimi K2.6', cost(0.95, 4, 0.16, 0), 262_144, 131_072),
+  kimi('kimi-k2.6', 'Kimi K2.6', [0.95, 4, 0.16, 0], 262_144, 131_072),
 ];
 
 // ---------------------------------------------------------------- DeepSeek
@@ -298,33 +210,14 @@ const KIMI = [
  * Prices are the peak-hour ones (01:00-04:00 and 06:00-10:00 UTC, weekdays);
  * off-peak prices are half. No charge for cache writes.
  */
-function deepseek<const Id extends string>(
-  id: Id,
-  name: string,
-  price: ModelCost,
-  input: Input,
-): Entry<'deepseek', Id> {
-  return {
-    id,
-    name,
-    api: 'openai-completions',
-    provider: 'deepseek',
-    baseUrl: 'https://api.deepseek.com',
-    reasoning: true,
-    input: [...input],
-    cost: price,
-    contextWindow: 1_048_576,
-    maxTokens: 393_216,
-    compat: { maxTokensField: 'max_tokens', sendReasoningContent: true, thinkingFormat: 'none' },
-  };
-}
+const deepseek = vendor('deepseek', 'openai-completions', 'https://api.deepseek.com', REASONING_CONTENT);
 
 const DEEPSEEK = [
   // DeepSeek-V4.1-Flash; the legacy name deepseek-v4-flash is served by it.
-  deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', cost(0.3, 1.2, 0.006, 0), TEXT_IMAGE),
+  deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', [0.3, 1.2, 0.006], 1_048_576, 393_216),
   // DeepSeek-V4-Pro-0813. The docs also say V4 Pro is being retired and its
   // requests routed to V4.1 Flash (billed at Flash prices) until V4.1 Pro.
-  deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', cost(1.32, 3.96, 0.044, 0), TEXT),
+  deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', [1.32, 3.96, 0.044], 1_048_576, 393_216, { input: TEXT }),
 ];
 
 /**
