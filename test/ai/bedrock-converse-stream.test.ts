@@ -326,23 +326,6 @@ describe('bedrock-converse-stream: streaming', () => {
     expect(message.content).toEqual([{ type: 'text', text: 'no usage' }]);
     expect(message.usage.totalTokens).toBe(0);
   });
-
-  test('a stream that ends before messageStop is an error', async () => {
-    const { message, requests } = await run(
-      [
-        frames(
-          bedrockEvent('messageStart', { role: 'assistant' }),
-          bedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'half' } }),
-        ),
-      ],
-      hello,
-      { maxRetries: 0 },
-    );
-    expect(message.stopReason).toBe('error');
-    expect(message.errorMessage).toBe('The stream ended before the reply was complete');
-    expect(message.content).toEqual([{ type: 'text', text: 'half' }]);
-    expect(await requests()).toHaveLength(1);
-  });
 });
 
 describe('bedrock-converse-stream: tool arguments', () => {

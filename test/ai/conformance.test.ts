@@ -168,6 +168,15 @@ describe.each(protocols)('$name: in-stream faults', (p) => {
     expect(await requests()).toHaveLength(1);
   });
 
+  test('a body that closes before the event that ends a reply is an incomplete reply, not retried', async () => {
+    const { message, requests } = await run(p, [p.truncated.turn, ok]);
+    expect(message.stopReason).toBe('error');
+    expect(message.errorMessage).toContain('ended before the reply was complete');
+    expect(message.errorMessage).toBe('The stream ended before the reply was complete');
+    expect(message.content).toEqual(p.truncated.content);
+    expect(await requests()).toHaveLength(1);
+  });
+
   test('an event the client cannot decode ends in an error keeping the partial text', async () => {
     const { message } = await run(p, [partial({ type: 'malformed', afterEvents: p.prelude + 1 })]);
     expect(message.stopReason).toBe('error');

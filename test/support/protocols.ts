@@ -5,7 +5,8 @@ import { streamGoogle } from '../../src/ai/providers/google/google-generative-ai
 import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
 import { streamOpenAIResponses } from '../../src/ai/providers/openai-responses.js';
 import type { Model, StreamFunction, StreamOptions } from '../../src/ai/types.js';
-import type { MockApi, MockHttpError } from '../../testing/script.js';
+import { type MockApi, type MockHttpError, type MockRawReply, sseEvent } from '../../testing/script.js';
+import { bedrockEvent } from '../../testing/wire/bedrock-converse-stream.js';
 
 /**
  * The five built-in protocols as data, for the conformance suite
@@ -47,6 +48,12 @@ export interface Protocol {
   keyEnv: { clear: string[]; named: string[] };
   /** A text part as it ends up in the message: Responses adds its item id and phase. */
   text(text: string): unknown;
+  /**
+   * A body that closes cleanly after the text `partial`, before the event that
+   * ends a reply (`message_stop`, a `finish_reason`, `response.completed`, a
+   * `finishReason`, `messageStop`), and the content it leaves.
+   */
+  truncated: { turn: MockRawReply; content: unknown[] };
 }
 
 const KEY = 'sk-conformance-secret-key';
@@ -78,6 +85,17 @@ function model(api: MockApi, provider: string, id: string, baseUrl: string): Mod
 }
 
 const exact = (text: string) => ({ type: 'text', text });
+
+const sse = (payloads: Record<string, unknown>[], named = false): MockRawReply => ({
+  type: 'raw',
+  events: payloads.map((payload) => sseEvent(JSON.stringify(payload), named ? String(payload.type) : undefined)),
+});
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
+  return btoa(binary);
+}
 
 const openaiError = (message: string, type: string): MockHttpError['body'] => ({ error: { message, type } });
 
@@ -113,6 +131,17 @@ export const protocols: Protocol[] = [
     malformedMessage: /malformed JSON/,
     keyEnv: { clear: ['ANTHROPIC_API_KEY'], named: ['ANTHROPIC_API_KEY'] },
     text: exact,
+    truncated: {
+      turn: sse(
+        [
+          { type: 'message_start', message: { id: 'msg_cut', usage: { input_tokens: 5, output_tokens: 1 } } },
+          { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'partial' } },
+        ],
+        true,
+      ),
+      content: [{ type: 'text', text: 'partial' }],
+    },
   },
   {
     name: 'openai-completions',
@@ -141,6 +170,17 @@ export const protocols: Protocol[] = [
     malformedMessage: /malformed JSON/,
     keyEnv: { clear: ['OPENAI_API_KEY'], named: ['OPENAI_API_KEY'] },
     text: exact,
+    truncated: {
+      // No finish_reason and no [DONE].
+      turn: sse([
+        {
+          id: 'chatcmpl-raw',
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }],
+        },
+      ]),
+      content: [{ type: 'text', text: 'partial' }],
+    },
   },
   {
     name: 'openai-responses',
@@ -170,6 +210,25 @@ export const protocols: Protocol[] = [
     keyEnv: { clear: ['OPENAI_API_KEY'], named: ['OPENAI_API_KEY'] },
     // Text parts carry the message item's id and phase.
     text: (text) => expect.objectContaining({ type: 'text', text }),
+    truncated: {
+      turn: sse(
+        [
+          {
+            type: 'response.created',
+            sequence_number: 0,
+            response: { id: 'resp_raw', object: 'response', status: 'in_progress' },
+          },
+          {
+            type: 'response.output_item.added',
+            output_index: 0,
+            item: { id: 'msg_p', type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+          },
+          { type: 'response.output_text.delta', item_id: 'msg_p', output_index: 0, content_index: 0, delta: 'partial' },
+        ],
+        true,
+      ),
+      content: [{ type: 'text', text: 'partial', providerData: { itemId: 'msg_p' } }],
+    },
   },
   {
     name: 'google-generative-ai',
@@ -201,6 +260,15 @@ export const protocols: Protocol[] = [
     malformedMessage: /malformed JSON/,
     keyEnv: { clear: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], named: ['GEMINI_API_KEY or GOOGLE_API_KEY'] },
     text: exact,
+    truncated: {
+      turn: sse([
+        {
+          candidates: [{ content: { parts: [{ text: 'partial' }], role: 'model' }, index: 0 }],
+          responseId: 'resp-raw',
+        },
+      ]),
+      content: [{ type: 'text', text: 'partial' }],
+    },
   },
   {
     name: 'bedrock-converse-stream',
@@ -255,6 +323,17 @@ export const protocols: Protocol[] = [
       ],
     },
     text: exact,
+    truncated: {
+      turn: {
+        type: 'raw',
+        contentType: 'application/vnd.amazon.eventstream',
+        events: [
+          bedrockEvent('messageStart', { role: 'assistant' }),
+          bedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'partial' } }),
+        ].map((frame) => ({ base64: toBase64(frame) })),
+      },
+      content: [{ type: 'text', text: 'partial' }],
+    },
   },
 ];
 
