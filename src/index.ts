@@ -20,7 +20,7 @@ export {
   streamOpenAICompletions,
   streamOpenAIResponses,
 } from './ai/providers/by-name.js';
-export type { ProviderRequest, ResponseConsumer } from './ai/request.js';
+export type { HttpErrorReader, ProviderRequest, ResponseConsumer } from './ai/request.js';
 export { defineStreamFunction, ProviderError, parseEventJson, runProviderStream } from './ai/request.js';
 export { readServerSentEvents } from './ai/sse.js';
 export { complete, stream } from './ai/stream.js';

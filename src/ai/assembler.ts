@@ -3,6 +3,8 @@ import { finishToolArguments, PartialJsonParser } from './partial-json.js';
 import { redactSecrets } from './redact.js';
 import type {
   AssistantMessage,
+  ErrorInfo,
+  ErrorKind,
   Model,
   ProviderData,
   StopReason,
@@ -149,7 +151,7 @@ export class MessageAssembler {
     if (block.raw.length + delta.length > MAX_TOOL_ARGUMENT_CHARS) {
       const name = (this.message.content[index] as ToolCall).name;
       const message = `The tool call "${name}" sent arguments longer than 16 MiB; the stream was stopped`;
-      this.fail('error', message);
+      this.fail('error', message, 'invalid_output');
       throw new Error(message);
     }
     block.raw += delta;
@@ -255,12 +257,17 @@ export class MessageAssembler {
   }
 
   /** Ends the stream with an error; partial content and usage are kept. */
-  fail(reason: 'error' | 'aborted', errorMessage: string): void {
+  fail(
+    reason: 'error' | 'aborted',
+    errorMessage: string,
+    info: ErrorKind | ErrorInfo = reason === 'aborted' ? reason : 'unknown',
+  ): void {
     if (this.ended) return;
     this.ended = true;
     const stopReason: StopReason = reason;
     this.message.stopReason = stopReason;
     this.message.errorMessage = this.redact(errorMessage);
+    Object.assign(this.message, typeof info === 'string' ? { errorKind: info } : info);
     this.emitStart();
     this.stream.push({ type: 'error', reason, error: this.message });
   }

@@ -1,23 +1,40 @@
 import { MessageAssembler } from './assembler.js';
 import { baseUrlProblem } from './base-url.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
+import { errorKind, isRetryable } from './error-kind.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from './guarded-fetch.js';
 import { clipText } from './redact.js';
 import { StreamLimitError } from './sse.js';
-import type { Context, Model, StreamFunction, StreamOptions } from './types.js';
+import type { Context, ErrorInfo, ErrorKind, Model, StreamFunction, StreamOptions } from './types.js';
 
-/** A failure worth telling apart: whether a retry may help, and how long to wait. */
+/**
+ * A failure worth telling apart: its kind, whether a retry may help (from
+ * the kind), and how long to wait. A boolean for `kind` is the older form:
+ * retryable or not, of unknown kind.
+ */
 export class ProviderError extends Error {
+  readonly kind: ErrorKind;
+  readonly retryable: boolean;
   constructor(
     message: string,
-    readonly retryable = false,
+    kind: ErrorKind | boolean = 'unknown',
     readonly retryAfterMs?: number,
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ProviderError';
+    this.kind = typeof kind === 'string' ? kind : 'unknown';
+    this.retryable = typeof kind === 'string' ? isRetryable(kind) : kind;
   }
 }
+
+/**
+ * A protocol's own reading of an HTTP error body and headers: the error's
+ * name when the protocol sends it outside the common JSON shapes, and its
+ * kind when the protocol knows better than the status and wording.
+ */
+export type HttpErrorReader = (body: string, headers: Headers) => { label?: string; kind?: ErrorKind } | undefined;
 
 export interface ProviderRequest {
   url: string;
@@ -64,10 +81,11 @@ export async function runProviderStream(
   asm: MessageAssembler,
   build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
+  readError?: HttpErrorReader,
 ): Promise<void> {
   const problem = modelBaseUrlProblem(model);
   if (problem) {
-    asm.fail('error', problem);
+    asm.fail('error', problem, 'invalid_request');
     return;
   }
   const apiKey = options.apiKey ?? getEnvApiKey(model.provider);
@@ -76,6 +94,7 @@ export async function runProviderStream(
     asm.fail(
       'error',
       `No API key for provider "${model.provider}": pass options.apiKey or set ${envNames.join(' or ')}.`,
+      'auth',
     );
     return;
   }
@@ -99,7 +118,7 @@ export async function runProviderStream(
         }, maxDurationMs)
       : undefined;
   try {
-    await attempts(model, options, asm, apiKey, run, build, consume);
+    await attempts(model, options, asm, apiKey, run, build, consume, readError);
   } finally {
     clearTimeout(deadline);
     userSignal?.removeEventListener('abort', onAbort);
@@ -120,18 +139,21 @@ async function attempts(
   run: RunState,
   build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
   consume: ResponseConsumer,
+  readError: HttpErrorReader | undefined,
 ): Promise<void> {
   const failOvertime = (): void =>
     asm.fail(
       'error',
       `Timed out: the stream took longer than maxDurationMs (${options.maxDurationMs} ms)${asm.hasEmitted ? '; the reply is incomplete' : ''}`,
+      'timeout',
     );
   let request: ProviderRequest;
   try {
     request = await build(apiKey);
     if (request.secrets) asm.addSecrets(request.secrets);
   } catch (error) {
-    asm.fail('error', `Could not build the request: ${describe(error)}`);
+    const kind = error instanceof ProviderError ? error.kind : 'invalid_request';
+    asm.fail('error', `Could not build the request: ${describe(error)}`, kind);
     return;
   }
   const body = JSON.stringify(options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body);
@@ -162,10 +184,10 @@ async function attempts(
       );
       watchdog.touch();
       responded = true;
-      if (!response.ok) throw await httpError(response, asm);
-      if (!response.body) throw new ProviderError('The provider sent an empty response body', true);
+      if (!response.ok) throw await httpError(response, asm, readError);
+      if (!response.body) throw new ProviderError('The provider sent an empty response body', 'server');
       await consume(response, watchdog.touch);
-      if (!asm.isEnded) throw new ProviderError('The stream ended before the reply was complete', true);
+      if (!asm.isEnded) throw new ProviderError('The stream ended before the reply was complete', 'network');
       return;
     } catch (error) {
       if (asm.isEnded) return;
@@ -176,17 +198,20 @@ async function attempts(
       }
       // Refusals of qcore's own, whole as they are: a retry would meet the same answer.
       if (error instanceof RedirectRefusedError || error instanceof StreamLimitError) {
-        asm.fail('error', error.message);
+        asm.fail('error', error.message, 'invalid_output');
         return;
       }
       if (watchdog.fired) {
         asm.fail(
           'error',
           `Timed out: no data from ${model.provider} for ${timeoutMs} ms (timeoutMs)${asm.hasEmitted ? '; the reply is incomplete' : ''}`,
+          'timeout',
         );
         return;
       }
-      const retryable = error instanceof ProviderError ? error.retryable : isNetworkError(error);
+      // Anything but a ProviderError came from fetch or the body: the network failed.
+      const known = error instanceof ProviderError ? error : undefined;
+      const retryable = known ? known.retryable : true;
       const delay = retryDelay(error, attempt);
       if (!asm.hasEmitted && retryable && attempt < maxRetries && delay <= MAX_DELAY_MS) {
         asm.reset();
@@ -197,12 +222,19 @@ async function attempts(
       }
       const tries = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
       let message = describe(error);
-      if (!(error instanceof ProviderError)) {
+      if (!known) {
+        // Node's fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND, bad port) is in its cause.
+        const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+        const why = cause?.code ?? cause?.message;
+        if (typeof why === 'string') message += ` (${why})`;
         message = responded
           ? `The connection to ${model.provider} was lost mid-stream: ${message}`
           : `Could not reach ${model.provider} at ${originOf(request.url)}: ${message}`;
       }
-      asm.fail('error', `${message}${tries}`);
+      const info: ErrorInfo = { errorKind: known ? known.kind : 'network' };
+      if (known?.status) info.errorStatus = known.status;
+      if (known?.retryAfterMs !== undefined) info.retryAfterMs = known.retryAfterMs;
+      asm.fail('error', `${message}${tries}`, info);
       return;
     } finally {
       watchdog.stop();
@@ -224,6 +256,7 @@ export function defineStreamFunction<TOptions extends StreamOptions = StreamOpti
     apiKey: string | undefined,
   ) => ProviderRequest | Promise<ProviderRequest>,
   consume: (response: Response, asm: MessageAssembler, touch: () => void) => Promise<void>,
+  readError?: HttpErrorReader,
 ): StreamFunction<TOptions> {
   return (model, context, options) => {
     const resolved = (options ?? {}) as TOptions;
@@ -235,6 +268,7 @@ export function defineStreamFunction<TOptions extends StreamOptions = StreamOpti
       asm,
       (apiKey) => build(model, context, resolved, apiKey),
       (response, touch) => consume(response, asm, touch),
+      readError,
     );
     return out;
   };
@@ -277,26 +311,25 @@ class Watchdog {
   }
 }
 
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
 /** Redacts secrets; the assembler knows them. */
 export interface Redactor {
   redact(text: string): string;
 }
 
-async function httpError(response: Response, redactor: Redactor): Promise<ProviderError> {
+async function httpError(response: Response, redactor: Redactor, read?: HttpErrorReader): Promise<ProviderError> {
   // Bounded: an endless body must not hold the stream open or fill memory. Redacted before any cut.
-  const detail = providerMessage(redactor.redact(await readTextUpTo(response)));
-  // AWS names the error in a header (`ValidationException:http://…`), not in the body.
-  const awsType = response.headers.get('x-amzn-errortype')?.split(':')[0];
-  const described = awsType && detail ? `${awsType}: ${detail}` : awsType || detail;
-  const statusText = response.statusText ? ` ${response.statusText}` : '';
+  const text = redactor.redact(await readTextUpTo(response));
+  const own = read?.(text, response.headers);
+  const detail = providerMessage(text);
+  const label = own?.label;
+  const described = label && detail ? `${label}: ${detail}` : label || detail;
+  const { status, statusText } = response;
   return new ProviderError(
-    `HTTP ${response.status}${statusText}${described ? `: ${described}` : ''}`,
-    isRetryableStatus(response.status),
+    `HTTP ${status}${statusText ? ` ${statusText}` : ''}${described ? `: ${described}` : ''}`,
+    // The whole body: codes such as `context_length_exceeded` sit beside the message.
+    own?.kind ?? errorKind(status, `${label} ${text}`),
     retryAfter(response.headers),
+    status,
   );
 }
 
@@ -325,8 +358,7 @@ function findMessage(json: unknown): string | undefined {
   if (typeof error === 'object' && error !== null) {
     const inner = error as Record<string, unknown>;
     const message = typeof inner.message === 'string' ? inner.message : undefined;
-    const type =
-      typeof inner.type === 'string' ? inner.type : typeof inner.status === 'string' ? inner.status : undefined;
+    const type = typeof inner.type === 'string' ? inner.type : undefined;
     if (message) return type ? `${type}: ${message}` : message;
   }
   if (typeof record.message === 'string') return record.message;
@@ -349,13 +381,6 @@ function retryDelay(error: unknown, attempt: number): number {
   if (error instanceof ProviderError && error.retryAfterMs !== undefined) return error.retryAfterMs;
   const base = BASE_DELAY_MS * 2 ** attempt;
   return base + Math.random() * base * 0.25;
-}
-
-function isNetworkError(error: unknown): boolean {
-  // fetch rejects with a TypeError on network failure in every runtime.
-  return (
-    error instanceof TypeError || (error instanceof Error && /network|ECONN|socket|fetch failed/i.test(error.message))
-  );
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
@@ -396,6 +421,6 @@ export function parseEventJson<T>(data: string, redactor?: Redactor): T {
     return JSON.parse(data) as T;
   } catch {
     const sample = clipText(redactor ? redactor.redact(data) : data, MAX_SAMPLE_CHARS);
-    throw new ProviderError(`The provider sent malformed JSON in the stream: ${sample}`);
+    throw new ProviderError(`The provider sent malformed JSON in the stream: ${sample}`, 'invalid_output');
   }
 }

@@ -162,6 +162,38 @@ export interface Usage {
 
 export type StopReason = 'stop' | 'length' | 'toolUse' | 'error' | 'aborted';
 
+/**
+ * Why a reply failed, for code that must decide what to do next: wait and
+ * retry (`rate_limit`, `overloaded`, `server`, `network`, `timeout`),
+ * compact the history (`context_overflow`), or ask the user (`auth`,
+ * `permission`, billing problems included). `refusal`: the model or a
+ * content filter declined to answer.
+ */
+export type ErrorKind =
+  | 'auth'
+  | 'permission'
+  | 'rate_limit'
+  | 'overloaded'
+  | 'context_overflow'
+  | 'invalid_request'
+  | 'not_found'
+  | 'refusal'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  | 'invalid_output'
+  | 'unknown';
+
+/** What is known about a failure besides its message. */
+export interface ErrorInfo {
+  errorKind: ErrorKind;
+  /** The HTTP status, when the provider answered with one. */
+  errorStatus?: number;
+  /** How long the provider asked to wait (`retry-after`), when it did. */
+  retryAfterMs?: number;
+}
+
 export interface UserMessage {
   role: 'user';
   content: string | (TextContent | ImageContent)[];
@@ -177,6 +209,10 @@ export interface AssistantMessage {
   usage: Usage;
   stopReason: StopReason;
   errorMessage?: string;
+  /** Set with `errorMessage`. */
+  errorKind?: ErrorKind;
+  errorStatus?: number;
+  retryAfterMs?: number;
   /** The provider's id for this response, when it sends one. */
   responseId?: string;
   timestamp: number;

@@ -9,6 +9,7 @@
  * - redacted thinking: `{ data }`, the encrypted reasoning, sent back as is.
  */
 import type { MessageAssembler } from '../assembler.js';
+import { errorKind } from '../error-kind.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { type EventSourceMessage, readServerSentEvents } from '../sse.js';
 import { normalizeToolCallId, transformMessages } from '../transform-messages.js';
@@ -319,13 +320,13 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
         if (event.delta.stop_reason) stop = mapStopReason(event.delta.stop_reason);
         return;
       case 'message_stop':
-        if (stop === 'refusal') asm.fail('error', 'The model refused to answer (stop_reason "refusal")');
+        if (stop === 'refusal') asm.fail('error', 'The model refused to answer (stop_reason "refusal")', 'refusal');
         else asm.finish(stop);
         return;
       case 'error': {
-        const type = event.error?.type ?? 'error';
-        const retryable = type === 'overloaded_error' || type === 'api_error' || type === 'rate_limit_error';
-        throw new ProviderError(`${type}: ${event.error?.message ?? 'unknown error'}`, retryable);
+        const text = `${event.error?.type ?? 'error'}: ${event.error?.message ?? 'unknown error'}`;
+        // overloaded_error, api_error, rate_limit_error… name their kind.
+        throw new ProviderError(text, errorKind(0, text));
       }
       default:
         // `ping` and event types added later.

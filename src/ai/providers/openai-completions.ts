@@ -5,6 +5,7 @@
  * `model.compat`; the stream reader tolerates every known chunk shape.
  */
 import type { MessageAssembler } from '../assembler.js';
+import { errorKind } from '../error-kind.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { readServerSentEvents } from '../sse.js';
 import { generateToolCallId } from '../tool-call-id.js';
@@ -333,7 +334,7 @@ async function consume(response: Response, asm: MessageAssembler, touch: () => v
 
   const end = (): void => {
     if (asm.isEnded) return;
-    if (finish === 'content_filter') asm.fail('error', 'The provider stopped the reply: content_filter');
+    if (finish === 'content_filter') asm.fail('error', 'The provider stopped the reply: content_filter', 'refusal');
     else asm.finish(finish ?? 'stop');
   };
 
@@ -471,16 +472,15 @@ function applyUsage(asm: MessageAssembler, usage: WireUsage): void {
   });
 }
 
-const RETRYABLE_ERROR =
-  /overload|rate.?limit|too many requests|server_error|internal|unavailable|capacity|try again|timeout/i;
-
 function streamError(error: WireErrorBody | string): ProviderError {
   const body: WireErrorBody = typeof error === 'string' ? { message: error } : error;
   const message = body.message ?? 'unknown error';
   const type = body.type;
   const code = body.code;
-  const status = typeof code === 'number' ? code : Number(code);
-  const retryable =
-    status === 429 || (status >= 500 && status < 600) || RETRYABLE_ERROR.test(`${type ?? ''} ${code ?? ''} ${message}`);
-  return new ProviderError(`The provider reported an error: ${type ? `${type}: ${message}` : message}`, retryable);
+  // Some servers put the HTTP status in `code`; others a name such as `context_length_exceeded`.
+  const status = Number(code) || 0;
+  return new ProviderError(
+    `The provider reported an error: ${type ? `${type}: ${message}` : message}`,
+    errorKind(status, `${type} ${code} ${message}`),
+  );
 }

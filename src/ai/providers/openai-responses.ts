@@ -13,6 +13,7 @@
  *   call's `call_id` is the tool call's own `id`.
  */
 import type { MessageAssembler } from '../assembler.js';
+import { errorKind } from '../error-kind.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../request.js';
 import { type EventSourceMessage, readServerSentEvents } from '../sse.js';
 import { generateToolCallId } from '../tool-call-id.js';
@@ -555,7 +556,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
       case 'response.incomplete': {
         applyUsage(asm, event.response?.usage);
         const reason = event.response?.incomplete_details?.reason ?? 'unknown';
-        if (reason === 'content_filter') asm.fail('error', 'The provider stopped the reply: content_filter');
+        if (reason === 'content_filter') asm.fail('error', 'The provider stopped the reply: content_filter', 'refusal');
         else asm.finish('length');
         return;
       }
@@ -586,11 +587,9 @@ function applyUsage(asm: MessageAssembler, usage: WireUsage | null | undefined):
   });
 }
 
-const RETRYABLE_ERROR = /overload|slow_down|rate.?limit|server_error|internal|unavailable|capacity|try again|timeout/i;
-
 function streamError(error: WireError | undefined): ProviderError {
   const code = error?.code ?? error?.type ?? undefined;
   const message = error?.message || 'unknown error';
-  const retryable = RETRYABLE_ERROR.test(`${code ?? ''} ${message}`);
-  return new ProviderError(`The provider reported an error: ${code ? `${code}: ${message}` : message}`, retryable);
+  const text = code ? `${code}: ${message}` : message;
+  return new ProviderError(`The provider reported an error: ${text}`, errorKind(0, text));
 }

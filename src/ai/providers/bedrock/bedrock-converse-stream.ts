@@ -29,11 +29,13 @@
  */
 import type { MessageAssembler } from '../../assembler.js';
 import { readEnv } from '../../env.js';
+import { errorKind } from '../../error-kind.js';
 import { clipText } from '../../redact.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../../request.js';
 import { normalizeToolCallId, transformMessages } from '../../transform-messages.js';
 import type {
   Context,
+  ErrorKind,
   ImageContent,
   Message,
   Model,
@@ -85,13 +87,6 @@ const EMPTY_RESULT = '(no output)';
 const MISSING_CREDENTIALS =
   'No AWS credentials for Amazon Bedrock: pass options.credentials or options.apiKey, or set AWS_ACCESS_KEY_ID and ' +
   'AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary credentials, and AWS_REGION), or AWS_BEARER_TOKEN_BEDROCK.';
-/** Exceptions worth another attempt when they arrive before any content. */
-const RETRYABLE_EXCEPTIONS = new Set([
-  'throttlingException',
-  'modelStreamErrorException',
-  'internalServerException',
-  'serviceUnavailableException',
-]);
 
 // ---------------------------------------------------------------- request wire format
 
@@ -167,6 +162,12 @@ interface WireEvents {
 export const streamBedrock: StreamFunction<BedrockStreamOptions> = defineStreamFunction<BedrockStreamOptions>(
   buildRequest,
   consumeStream,
+  (_body, headers) => {
+    // AWS names the error in a header (`ValidationException:http://…`), not in the body.
+    const label = headers.get('x-amzn-errortype')?.split(':')[0];
+    // These come as 403s, but the credentials are wrong, not their rights.
+    return label ? { label, kind: /Unrecognized|Signature|Expired/.test(label) ? 'auth' : undefined } : undefined;
+  },
 );
 
 type Auth = { type: 'bearer'; token: string } | { type: 'sigv4'; credentials: AwsCredentials };
@@ -213,7 +214,7 @@ function resolveAuth(options: BedrockStreamOptions, apiKey: string | undefined):
   const given = options.credentials;
   if (given) {
     if (!given.accessKeyId || !given.secretAccessKey) {
-      throw new Error('options.credentials needs both accessKeyId and secretAccessKey');
+      throw new ProviderError('options.credentials needs both accessKeyId and secretAccessKey', 'auth');
     }
     const credentials: AwsCredentials = { accessKeyId: given.accessKeyId, secretAccessKey: given.secretAccessKey };
     if (given.sessionToken) credentials.sessionToken = given.sessionToken;
@@ -223,7 +224,7 @@ function resolveAuth(options: BedrockStreamOptions, apiKey: string | undefined):
   if (token) return { type: 'bearer', token };
   const accessKeyId = readEnv('AWS_ACCESS_KEY_ID');
   const secretAccessKey = readEnv('AWS_SECRET_ACCESS_KEY');
-  if (!accessKeyId || !secretAccessKey) throw new Error(MISSING_CREDENTIALS);
+  if (!accessKeyId || !secretAccessKey) throw new ProviderError(MISSING_CREDENTIALS, 'auth');
   const credentials: AwsCredentials = { accessKeyId, secretAccessKey };
   const sessionToken = readEnv('AWS_SESSION_TOKEN');
   if (sessionToken) credentials.sessionToken = sessionToken;
@@ -374,7 +375,7 @@ interface BlockState {
   data: string;
 }
 
-type StopMapping = 'stop' | 'length' | 'toolUse' | { error: string };
+type StopMapping = 'stop' | 'length' | 'toolUse' | { error: string; kind: ErrorKind };
 
 /** Turns decoded event-stream messages into assembler calls. */
 class StreamReader {
@@ -390,7 +391,7 @@ class StreamReader {
     const messageType = headers[':message-type'];
     if (messageType === 'exception') throw this.exception(String(headers[':exception-type']), message.payload);
     if (messageType === 'error') {
-      throw new ProviderError(`${String(headers[':error-code'])}: ${String(headers[':error-message'] ?? '')}`);
+      throw frameError(String(headers[':error-code']), String(headers[':error-message'] ?? ''));
     }
     const type = headers[':event-type'];
     switch (type) {
@@ -440,7 +441,7 @@ class StreamReader {
   }
 
   private finish(stop: StopMapping): void {
-    if (typeof stop === 'object') this.asm.fail('error', stop.error);
+    if (typeof stop === 'object') this.asm.fail('error', stop.error, stop.kind);
     else this.asm.finish(stop);
   }
 
@@ -509,8 +510,19 @@ class StreamReader {
       // Redacted before the cut, or a secret across it would leave all but its tail.
       detail = clipText(this.asm.redact(text), 200);
     }
-    return new ProviderError(detail ? `${type}: ${detail}` : type, RETRYABLE_EXCEPTIONS.has(type));
+    return frameError(type, detail);
   }
+}
+
+/**
+ * An exception frame's type names its kind (throttlingException,
+ * serviceUnavailableException…); a validationException, like its HTTP 400,
+ * is `invalid_request` or, by its wording, `context_overflow`.
+ */
+function frameError(type: string, detail: string): ProviderError {
+  const text = detail ? `${type}: ${detail}` : type;
+  const kind = errorKind(0, type);
+  return new ProviderError(text, kind === 'invalid_request' || kind === 'unknown' ? errorKind(400, text) : kind);
 }
 
 async function consumeStream(response: Response, asm: MessageAssembler, touch: () => void): Promise<void> {
@@ -520,7 +532,9 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
     await readEventStream(response.body, reader.onMessage, touch);
   } catch (error) {
     // A cut connection may be retried when nothing was shown yet; corrupt bytes are not worth another try.
-    if (error instanceof EventStreamError) throw new ProviderError(error.message, error.truncated);
+    if (error instanceof EventStreamError) {
+      throw new ProviderError(error.message, error.truncated ? 'network' : 'invalid_output');
+    }
     throw error;
   }
   reader.end();
@@ -535,10 +549,13 @@ function mapStopReason(reason: string | undefined): StopMapping {
       return 'length';
     case 'guardrail_intervened':
     case 'content_filtered':
-      return { error: `The response was blocked (stop reason "${reason}")` };
+      return { error: `The response was blocked (stop reason "${reason}")`, kind: 'refusal' };
     case 'malformed_model_output':
     case 'malformed_tool_use':
-      return { error: `The model produced output Bedrock could not parse (stop reason "${reason}")` };
+      return {
+        error: `The model produced output Bedrock could not parse (stop reason "${reason}")`,
+        kind: 'invalid_output',
+      };
     default:
       // end_turn, stop_sequence, and reasons added later.
       return 'stop';

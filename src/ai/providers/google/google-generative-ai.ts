@@ -12,6 +12,7 @@
  */
 
 import type { MessageAssembler } from '../../assembler.js';
+import { errorKind } from '../../error-kind.js';
 import { defineStreamFunction, ProviderError, type ProviderRequest, parseEventJson } from '../../request.js';
 import { readServerSentEvents } from '../../sse.js';
 import { generateToolCallId } from '../../tool-call-id.js';
@@ -121,7 +122,11 @@ type WireResponse =
 
 // ---------------------------------------------------------------- entry point
 
-export const streamGoogle: StreamFunction = defineStreamFunction(buildRequest, consumeStream);
+export const streamGoogle: StreamFunction = defineStreamFunction(buildRequest, consumeStream, (body) => ({
+  // Google names the error in `error.status`; a bad key is a 400 whose reason alone says so.
+  label: /"status": *"([A-Z_]+)"/.exec(body)?.[1],
+  kind: /API_KEY_INVALID/.test(body) ? 'auth' : undefined,
+}));
 
 function buildRequest(
   model: Model,
@@ -335,8 +340,6 @@ const FAILED_FINISH: Record<string, string> = {
   IMAGE_RECITATION: 'the reply was blocked for reciting an image',
 };
 
-const RETRYABLE_STATUS = new Set(['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'INTERNAL', 'DEADLINE_EXCEEDED']);
-
 /** Streaming state for one response: the open text or thinking block, and tool ids in use. */
 interface StreamState {
   open: number;
@@ -359,7 +362,7 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
       const blocked = payload.promptFeedback?.blockReason;
       if (blocked) {
         const detail = payload.promptFeedback?.blockReasonMessage;
-        asm.fail('error', `Gemini blocked the prompt (${blocked})${detail ? `: ${detail}` : ''}`);
+        asm.fail('error', `Gemini blocked the prompt (${blocked})${detail ? `: ${detail}` : ''}`, 'refusal');
         return;
       }
       if (payload.usageMetadata) applyUsage(asm, payload.usageMetadata);
@@ -372,7 +375,9 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
       const failure = FAILED_FINISH[reason];
       if (failure) {
         const detail = candidate.finishMessage ? `: ${candidate.finishMessage}` : '';
-        asm.fail('error', `Gemini stopped: ${failure} (finishReason ${reason})${detail}`);
+        // The rest are filters refusing.
+        const kind = /MALFORMED|TOOL_CALL|SIGNATURE/.test(reason) ? 'invalid_output' : 'refusal';
+        asm.fail('error', `Gemini stopped: ${failure} (finishReason ${reason})${detail}`, kind);
         return;
       }
       // STOP and reasons added later: the reply did end. Function calls make it toolUse in the assembler.
@@ -458,7 +463,8 @@ function applyUsage(asm: MessageAssembler, usage: WireUsage): void {
 function streamError(error: WireErrorBody): ProviderError {
   const status = error.status ?? '';
   const code = typeof error.code === 'number' ? error.code : 0;
-  const retryable = code === 429 || code === 500 || code === 503 || code === 504 || RETRYABLE_STATUS.has(status);
   const label = status || (code ? `HTTP ${code}` : 'error');
-  return new ProviderError(`Gemini reported an error: ${label}: ${error.message ?? 'unknown error'}`, retryable);
+  const text = `${label}: ${error.message ?? 'unknown error'}`;
+  // UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL, DEADLINE_EXCEEDED name their kind.
+  return new ProviderError(`Gemini reported an error: ${text}`, errorKind(code, text));
 }
