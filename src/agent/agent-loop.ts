@@ -1,13 +1,13 @@
 import { EventStream } from '../ai/event-stream.js';
 import { stream as defaultStream } from '../ai/stream.js';
-import type { AssistantMessage, Context, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
+import type { AssistantMessage, Context, ErrorInfo, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
 import { CUT_TOOL_RESULT, executeToolCalls, refuseToolCalls } from './tool-execution.js';
 import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentStopReason } from './types.js';
 
 export const DEFAULT_MAX_TURNS = 200;
 
-export interface AgentLoopResult {
+export interface AgentLoopResult extends Partial<ErrorInfo> {
   /** The messages this run added, in order. */
   messages: AgentMessage[];
   stopReason: AgentStopReason;
@@ -72,6 +72,8 @@ export async function runAgentLoop(
   let turns = 0;
   let stopReason: AgentStopReason = 'stop';
   let errorMessage: string | undefined;
+  /** The failed reply's kind, status and wait, for `agent_end`. */
+  const errorInfo: Partial<ErrorInfo> = {};
   /** The last reply ended at the token limit: a run that ends on it ends with `length`. */
   let lastCut = false;
 
@@ -127,6 +129,9 @@ export async function runAgentLoop(
       if (assistant.stopReason === 'error' || assistant.stopReason === 'aborted') {
         stopReason = assistant.stopReason;
         errorMessage = assistant.errorMessage;
+        if (assistant.errorKind) errorInfo.errorKind = assistant.errorKind;
+        if (assistant.errorStatus !== undefined) errorInfo.errorStatus = assistant.errorStatus;
+        if (assistant.retryAfterMs !== undefined) errorInfo.retryAfterMs = assistant.retryAfterMs;
         break outer;
       }
       if (cutCall) {
@@ -161,8 +166,10 @@ export async function runAgentLoop(
     undeliveredFollowUps: pendingAreFollowUps ? pending : [],
   };
   if (errorMessage !== undefined) result.errorMessage = errorMessage;
+  Object.assign(result, errorInfo);
   const end: AgentEvent = { type: 'agent_end', messages: added, stopReason };
   if (errorMessage !== undefined) end.errorMessage = errorMessage;
+  Object.assign(end, errorInfo);
   emit(end);
   return result;
 }
@@ -225,7 +232,7 @@ async function streamAssistant(
  * every block, and the outcome belongs to `message_end`.
  */
 function startCopy(partial: AssistantMessage): AssistantMessage {
-  const { errorMessage: _outcome, ...head } = partial;
+  const { errorMessage: _outcome, errorKind: _kind, errorStatus: _status, retryAfterMs: _wait, ...head } = partial;
   return {
     ...head,
     content: [],
@@ -254,6 +261,7 @@ function failedMessage(config: AgentLoopConfig, reason: 'error' | 'aborted', err
     usage: emptyUsage(),
     stopReason: reason,
     errorMessage: error instanceof Error ? error.message : String(error),
+    errorKind: reason === 'aborted' ? reason : 'unknown',
     timestamp: Date.now(),
   };
 }

@@ -207,8 +207,8 @@ export class Agent {
           this.steeringQueue = [...result.undeliveredSteering, ...this.steeringQueue];
           this.followUpQueue = [...result.undeliveredFollowUps, ...this.followUpQueue];
         }
-        const { messages, stopReason, errorMessage } = result;
-        return errorMessage === undefined ? { messages, stopReason } : { messages, stopReason, errorMessage };
+        const { undeliveredSteering: _steering, undeliveredFollowUps: _followUps, ...outcome } = result;
+        return outcome;
       })
       .finally(() => {
         if (run.abandoned) return;

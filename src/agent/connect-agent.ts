@@ -3,7 +3,7 @@ import { EventStream } from '../ai/event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from '../ai/guarded-fetch.js';
 import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
-import type { UserMessage } from '../ai/types.js';
+import type { ErrorInfo, UserMessage } from '../ai/types.js';
 import { AgentEventDecoder } from './agent-event-wire.js';
 import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
 
@@ -19,7 +19,8 @@ export interface ConnectAgentOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
-export interface ConnectAgentResult {
+/** What the remote run's `agent_end` said, its error's kind included. */
+export interface ConnectAgentResult extends Partial<ErrorInfo> {
   /** The messages the run added, as in `agent_end`. */
   messages: AgentMessage[];
   stopReason: AgentStopReason;
@@ -59,8 +60,7 @@ export function connectAgent(
     (event) => event.type === 'agent_end',
     (event) => {
       if (event.type !== 'agent_end') throw new Error('not agent_end');
-      const result: ConnectAgentResult = { messages: event.messages, stopReason: event.stopReason };
-      if (event.errorMessage !== undefined) result.errorMessage = event.errorMessage;
+      const { type: _type, ...result } = event;
       return result;
     },
   );

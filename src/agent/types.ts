@@ -7,6 +7,7 @@ import type {
   AssistantMessageEvent,
   AssistantMessageStream,
   Context,
+  ErrorInfo,
   ImageContent,
   Message,
   Model,
@@ -103,8 +104,12 @@ export type StreamFn = (model: Model, context: Context, options?: StreamOptions)
  */
 export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurns';
 
-/** What `prompt()` and `continue()` resolve with; the same as `agent_end`. */
-export interface AgentRunResult {
+/**
+ * What `prompt()` and `continue()` resolve with; the same as `agent_end`.
+ * `errorKind`, `errorStatus` and `retryAfterMs` come from the reply that
+ * failed, when one did.
+ */
+export interface AgentRunResult extends Partial<ErrorInfo> {
   /** The messages this run added, in order. */
   messages: AgentMessage[];
   stopReason: AgentStopReason;
@@ -137,7 +142,7 @@ export interface AgentQueues {
  */
 export type AgentEvent =
   | { type: 'agent_start' }
-  | { type: 'agent_end'; messages: AgentMessage[]; stopReason: AgentStopReason; errorMessage?: string }
+  | ({ type: 'agent_end' } & AgentRunResult)
   | { type: 'turn_start' }
   | { type: 'turn_end'; message: AssistantMessage; toolResults: ToolResultMessage[] }
   | { type: 'message_start'; message: AgentMessage }
