@@ -7,7 +7,6 @@ import type {
   Context,
   Model,
   StreamOptions,
-  ToolCall,
 } from '../../src/ai/types.js';
 import { emptyUsage } from '../../src/ai/usage.js';
 import { type MockTurn, sseEvent } from '../../testing/script.js';
@@ -199,85 +198,6 @@ describe('anthropic-messages: streaming', () => {
     expect(message.content).toEqual([{ type: 'toolCall', id: 'call_1', name: 'add', arguments: { a: 1, b: 2 } }]);
     expect(message.usage.input).toBe(5);
     expect(message.usage.output).toBe(9);
-  });
-});
-
-describe('anthropic-messages: tool arguments', () => {
-  const args = {
-    text: 'é "q"\n\t\\ \u0001',
-    emoji: '😀👍🏽 日本 🎉',
-    nested: { list: [1, -2.5e2, true, null], empty: '' },
-  };
-
-  for (const deltaSize of [1, 3]) {
-    test(`arguments survive deltas of ${deltaSize} and writes of 1..7 bytes`, async () => {
-      const turns: MockTurn[] = [];
-      for (let writeSize = 1; writeSize <= 7; writeSize++) {
-        turns.push({
-          deltaSize,
-          writeSize,
-          content: [{ type: 'toolCall', id: `toolu_w${writeSize}`, name: 'echo', arguments: args }],
-        });
-      }
-      const session = await mockSession({ turns });
-      for (let writeSize = 1; writeSize <= 7; writeSize++) {
-        const stream = streamAnthropic(claude(session.baseUrl), hello, { apiKey: KEY });
-        const events = await collect(stream);
-        const message = await stream.result();
-        expect(lastEvent(events).type).toBe('done');
-        const call = message.content[0] as ToolCall;
-        expect(call.id).toBe(`toolu_w${writeSize}`);
-        expect(call.arguments).toEqual(args);
-        expect(call.invalidArguments).toBeUndefined();
-      }
-    }, 30_000);
-  }
-
-  test('partial arguments are readable mid-stream', async () => {
-    // The stream stalls inside the arguments, after `{"city":"Par`: whatever the reader's timing, the
-    // last delta it sees is the partial state, and nothing completes the call afterwards.
-    const session = await mockSession({
-      turns: [
-        {
-          deltaSize: 1,
-          content: [{ type: 'toolCall', id: 'toolu_partial', name: 'weather', arguments: { city: 'Paris', days: 3 } }],
-          // message_start, content_block_start, ping, the empty opening delta, then 12 characters.
-          fault: { type: 'stall', afterEvents: 4 + 12 },
-        },
-      ],
-    });
-    const stream = streamAnthropic(claude(session.baseUrl), hello, { apiKey: KEY, timeoutMs: 300 });
-    const snapshots: unknown[] = [];
-    const deltas: string[] = [];
-    for await (const event of stream) {
-      if (event.type === 'toolcall_delta') {
-        deltas.push(event.delta);
-        const part = event.partial.content[event.contentIndex] as ToolCall;
-        snapshots.push(structuredClone(part.arguments));
-      }
-    }
-    expect(deltas.join('')).toBe('{"city":"Par');
-    expect(snapshots[snapshots.length - 1]).toEqual({ city: 'Par' });
-    const message = await stream.result();
-    expect(message.stopReason).toBe('error');
-    expect(message.content).toEqual([
-      { type: 'toolCall', id: 'toolu_partial', name: 'weather', arguments: { city: 'Par' } },
-    ]);
-  });
-
-  test('invalid argument JSON ends the call with invalidArguments and the stream still ends done', async () => {
-    const raw = '{"city": "Paris", "days": ';
-    const { events, message } = await run([
-      { content: [{ type: 'toolCall', id: 'toolu_bad', name: 'weather', arguments: raw }] },
-    ]);
-    const end = events.find((e) => e.type === 'toolcall_end');
-    if (end?.type !== 'toolcall_end') throw new Error('no toolcall_end');
-    expect(end.toolCall.invalidArguments?.raw).toBe(raw);
-    expect(end.toolCall.invalidArguments?.error).toEqual(expect.any(String));
-    expect(end.toolCall.invalidArguments?.error.length).toBeGreaterThan(0);
-    expect(end.toolCall.arguments).toEqual({ city: 'Paris' });
-    expect(lastEvent(events).type).toBe('done');
-    expect(message.stopReason).toBe('toolUse');
   });
 });
 

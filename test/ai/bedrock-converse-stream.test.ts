@@ -8,7 +8,6 @@ import type {
   AssistantMessageStream,
   Context,
   Model,
-  ToolCall,
 } from '../../src/ai/types.js';
 import { emptyUsage } from '../../src/ai/usage.js';
 import type { MockRequest, MockTurn } from '../../testing/script.js';
@@ -329,81 +328,6 @@ describe('bedrock-converse-stream: streaming', () => {
 });
 
 describe('bedrock-converse-stream: tool arguments', () => {
-  const args = {
-    text: 'é "q"\n\t\\ \u0001',
-    emoji: '😀👍🏽 日本 🎉',
-    nested: { list: [1, -2.5e2, true, null], empty: '' },
-  };
-
-  for (const deltaSize of [1, 3]) {
-    test(`arguments survive deltas of ${deltaSize} and writes of 1..7 bytes`, async () => {
-      const turns: MockTurn[] = [];
-      for (let writeSize = 1; writeSize <= 7; writeSize++) {
-        turns.push({
-          deltaSize,
-          writeSize,
-          content: [{ type: 'toolCall', id: `tooluse_w${writeSize}`, name: 'echo', arguments: args }],
-        });
-      }
-      const session = await mockSession({ turns });
-      for (let writeSize = 1; writeSize <= 7; writeSize++) {
-        const stream = streamBedrock(bedrockModel(session.baseUrl), hello, { credentials });
-        const events = await collect(stream);
-        const message = await stream.result();
-        expect(lastEvent(events).type, message.errorMessage).toBe('done');
-        const call = message.content[0] as ToolCall;
-        expect(call.id).toBe(`tooluse_w${writeSize}`);
-        expect(call.arguments).toEqual(args);
-        expect(call.invalidArguments).toBeUndefined();
-      }
-    }, 60_000);
-  }
-
-  test('partial arguments are readable mid-stream', async () => {
-    const session = await mockSession({
-      turns: [
-        {
-          deltaSize: 1,
-          content: [
-            { type: 'toolCall', id: 'tooluse_partial', name: 'weather', arguments: { city: 'Paris', days: 3 } },
-          ],
-          // messageStart, contentBlockStart, then 12 characters of arguments.
-          fault: { type: 'stall', afterEvents: 2 + 12 },
-        },
-      ],
-    });
-    const stream = streamBedrock(bedrockModel(session.baseUrl), hello, { credentials, timeoutMs: 300 });
-    const snapshots: unknown[] = [];
-    const deltas: string[] = [];
-    for await (const event of stream) {
-      if (event.type === 'toolcall_delta') {
-        deltas.push(event.delta);
-        snapshots.push(structuredClone((event.partial.content[event.contentIndex] as ToolCall).arguments));
-      }
-    }
-    expect(deltas.join('')).toBe('{"city":"Par');
-    expect(snapshots[snapshots.length - 1]).toEqual({ city: 'Par' });
-    const message = await stream.result();
-    expect(message.stopReason).toBe('error');
-    expect(message.content).toEqual([
-      { type: 'toolCall', id: 'tooluse_partial', name: 'weather', arguments: { city: 'Par' } },
-    ]);
-  });
-
-  test('invalid argument JSON ends the call with invalidArguments and the stream still ends done', async () => {
-    const raw = '{"city": "Paris", "days": ';
-    const { events, message } = await run([
-      { content: [{ type: 'toolCall', id: 'tooluse_bad', name: 'weather', arguments: raw }] },
-    ]);
-    const end = events.find((e) => e.type === 'toolcall_end');
-    if (end?.type !== 'toolcall_end') throw new Error('no toolcall_end');
-    expect(end.toolCall.invalidArguments?.raw).toBe(raw);
-    expect(end.toolCall.invalidArguments?.error.length).toBeGreaterThan(0);
-    expect(end.toolCall.arguments).toEqual({ city: 'Paris' });
-    expect(lastEvent(events).type).toBe('done');
-    expect(message.stopReason).toBe('toolUse');
-  });
-
   test('a tool call without arguments gets an empty object', async () => {
     const { message } = await run([
       { content: [{ type: 'toolCall', id: 'tooluse_none', name: 'now', arguments: '' }] },

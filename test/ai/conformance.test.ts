@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { AssistantMessageEvent, Context, StreamOptions } from '../../src/ai/types.js';
-import type { MockReply, MockTurn } from '../../testing/script.js';
+import type { AssistantMessageEvent, Context, StreamOptions, ToolCall } from '../../src/ai/types.js';
+import { type MockReply, type MockTurn, splitText } from '../../testing/script.js';
 import { mockSession } from '../support/mock.js';
 import { type Protocol, protocols, withEnv } from '../support/protocols.js';
 
@@ -285,5 +285,128 @@ describe.each(protocols)('$name: options and secrets', (p) => {
     expect(message.stopReason).toBe('error');
     for (const name of p.keyEnv.named) expect(message.errorMessage).toContain(name);
     expect(await session.requests()).toHaveLength(0);
+  });
+});
+
+describe.each(protocols)('$name: tool calls', (p) => {
+  const args = {
+    text: 'é "q"\n\t\\ \u0001 naïve "quotes" \\ back\nslash \t tab 😀 日本語 \u2028',
+    emoji: '😀👍🏽 日本 🎉',
+    list: [1, -2.5e2, 2.5e3, -7, true, null],
+    nested: { list: [1, -2.5e2, true, null], empty: '', emptyObject: {}, emptyArray: [], s: '}{][,:' },
+  };
+  const json = JSON.stringify(args);
+
+  test.each([1, 3])(
+    'arguments survive deltas of %i and writes of 1..7 bytes',
+    async (deltaSize) => {
+      const turns: MockTurn[] = [];
+      for (let writeSize = 1; writeSize <= 7; writeSize++) {
+        turns.push({
+          deltaSize,
+          writeSize,
+          content: [
+            { type: 'text', text: 'Ünïcödé 😀 text' },
+            { type: 'toolCall', id: `call_w${writeSize}`, name: 'echo', arguments: args },
+          ],
+        });
+      }
+      const session = await mockSession({ turns });
+      for (let writeSize = 1; writeSize <= 7; writeSize++) {
+        const stream = p.fn(p.model(session.baseUrl), hello, p.auth);
+        const events: AssistantMessageEvent[] = [];
+        for await (const event of stream) events.push(event);
+        const message = await stream.result();
+        expect(events.at(-1)?.type, message.errorMessage).toBe('done');
+        expect(message.stopReason).toBe('toolUse');
+        expect(message.content[0]).toEqual(p.text('Ünïcödé 😀 text'));
+        const call = message.content[1] as ToolCall;
+        expect(call.id).toBe(`call_w${writeSize}`);
+        expect(call.arguments).toEqual(args);
+        expect(call.invalidArguments).toBeUndefined();
+        expect(message.content).toEqual([
+          p.text('Ünïcödé 😀 text'),
+          p.toolCall({ type: 'toolCall', id: `call_w${writeSize}`, name: 'echo', arguments: args }),
+        ]);
+        expect(types(events).filter((type) => type === 'toolcall_start')).toHaveLength(1);
+        // One event per wire delta; an emoji's surrogate pair stays together.
+        expect(types(events).filter((type) => type === 'toolcall_delta').length).toBe(
+          p.wholeToolCalls ? 1 : splitText(json, deltaSize).length,
+        );
+      }
+    },
+    60_000,
+  );
+
+  test('partial arguments are readable mid-stream, as far as the wire has sent them', async () => {
+    // The stream stalls inside the arguments, after `{"city":"Par`: whatever the reader's timing, the
+    // last delta it sees is the partial state, and nothing completes the call afterwards. Gemini sends
+    // the call whole, so what it has sent is all of it.
+    const whole = JSON.stringify({ city: 'Paris', days: 3 });
+    const session = await mockSession({
+      turns: [
+        {
+          deltaSize: 1,
+          content: [{ type: 'toolCall', id: 'call_partial', name: 'weather', arguments: { city: 'Paris', days: 3 } }],
+          fault: { type: 'stall', afterEvents: p.toolPrelude + (p.wholeToolCalls ? 1 : 12) },
+        },
+      ],
+    });
+    const stream = p.fn(p.model(session.baseUrl), hello, { ...p.auth, timeoutMs: 300 });
+    const snapshots: unknown[] = [];
+    const deltas: string[] = [];
+    for await (const event of stream) {
+      if (event.type === 'toolcall_delta') {
+        deltas.push(event.delta);
+        snapshots.push(structuredClone((event.partial.content[event.contentIndex] as ToolCall).arguments));
+      }
+    }
+    const seen = p.wholeToolCalls
+      ? { text: whole, args: { city: 'Paris', days: 3 } }
+      : { text: '{"city":"Par', args: { city: 'Par' } };
+    expect(deltas.join('')).toBe(seen.text);
+    expect(snapshots.at(-1)).toEqual(seen.args);
+    const message = await stream.result();
+    expect(message.stopReason).toBe('error');
+    expect(message.content).toEqual([
+      p.toolCall({ type: 'toolCall', id: 'call_partial', name: 'weather', arguments: seen.args }),
+    ]);
+  });
+
+  test('arguments that are not valid JSON end the call with invalidArguments, and the stream still ends done', async () => {
+    const raw = '{"city": "Paris", "days": ';
+    const { events, message } = await run(p, [
+      { deltaSize: 3, content: [{ type: 'toolCall', id: 'call_bad', name: 'weather', arguments: raw }] },
+    ]);
+    const end = events.find((event) => event.type === 'toolcall_end');
+    expect(end?.type).toBe('toolcall_end');
+    const call = end?.type === 'toolcall_end' ? end.toolCall : undefined;
+    // Gemini's args are a JSON object on the wire: the string arrives whole, as a JSON string.
+    expect(call?.invalidArguments?.raw).toBe(p.wholeToolCalls ? JSON.stringify(raw) : raw);
+    expect(call?.invalidArguments?.error).toEqual(expect.any(String));
+    expect(call?.invalidArguments?.error.length).toBeGreaterThan(0);
+    if (p.wholeToolCalls) expect(call?.invalidArguments?.error).toBe('Tool arguments must be a JSON object');
+    expect(call?.arguments).toEqual(p.wholeToolCalls ? {} : { city: 'Paris' });
+    expect(events.at(-1)?.type).toBe('done');
+    expect(message.stopReason).toBe('toolUse');
+  });
+
+  test('parallel tool calls arrive as separate calls in order', async () => {
+    const calls: ToolCall[] = [
+      { type: 'toolCall', id: 'call_a', name: 'read', arguments: { path: 'a.txt' } },
+      { type: 'toolCall', id: 'call_b', name: 'read', arguments: { path: 'b.txt' } },
+      { type: 'toolCall', id: 'call_c', name: 'ls', arguments: {} },
+    ];
+    const { events, message } = await run(p, [{ deltaSize: 4, content: calls }]);
+    expect(message.content).toEqual(calls.map((call) => p.toolCall(call)));
+    expect(
+      message.content.map((part) => (part.type === 'toolCall' ? [part.id, part.name, part.arguments] : [])),
+    ).toEqual([
+      ['call_a', 'read', { path: 'a.txt' }],
+      ['call_b', 'read', { path: 'b.txt' }],
+      ['call_c', 'ls', {}],
+    ]);
+    expect(types(events).filter((type) => type === 'toolcall_end')).toHaveLength(3);
+    expect(message.stopReason).toBe('toolUse');
   });
 });

@@ -13,14 +13,7 @@ import type {
   ToolResultMessage,
 } from '../../src/ai/types.js';
 import { emptyUsage } from '../../src/ai/usage.js';
-import {
-  type MockRawReply,
-  type MockReply,
-  type MockRequest,
-  type MockTurn,
-  splitText,
-  sseEvent,
-} from '../../testing/script.js';
+import { type MockRawReply, type MockReply, type MockRequest, type MockTurn, sseEvent } from '../../testing/script.js';
 import { azureText, azureToolCall } from '../fixtures/openai-responses-recorded.js';
 import { mockSession } from '../support/mock.js';
 
@@ -517,68 +510,6 @@ describe('openai-responses: recorded streams', () => {
 });
 
 describe('openai-responses: tool calls', () => {
-  const awkward = {
-    text: 'naïve "quotes" \\ back\nslash \t tab 😀 日本語 \u2028',
-    list: [1, 2.5e3, -7, true, null],
-    nested: { empty: {}, arr: [], s: '}{][,:' },
-  };
-
-  test('arguments split one character per delta and 3 bytes per write', async () => {
-    const { message, events } = await runTurns([
-      reply({
-        deltaSize: 1,
-        writeSize: 3,
-        content: [
-          { type: 'text', text: 'Ünïcödé 😀 text' },
-          { type: 'toolCall', id: 'call_awkward', name: 'write', arguments: awkward },
-        ],
-      }),
-    ]);
-    expect(message.content.map((part) => ({ ...part, providerData: undefined }))).toEqual([
-      { type: 'text', text: 'Ünïcödé 😀 text', providerData: undefined },
-      { type: 'toolCall', id: 'call_awkward', name: 'write', arguments: awkward, providerData: undefined },
-    ]);
-    expect(types(events).filter((type) => type === 'toolcall_delta').length).toBe(
-      splitText(JSON.stringify(awkward), 1).length,
-    );
-    expect(message.stopReason).toBe('toolUse');
-  });
-
-  test('invalid JSON arguments end the call with invalidArguments, then done', async () => {
-    const { message, events } = await runTurns([
-      reply({
-        deltaSize: 3,
-        content: [{ type: 'toolCall', id: 'call_bad', name: 'get_weather', arguments: '{"city": "Par' }],
-      }),
-    ]);
-    const end = events.find((event) => event.type === 'toolcall_end');
-    const call = end?.type === 'toolcall_end' ? end.toolCall : undefined;
-    expect(call?.invalidArguments?.raw).toBe('{"city": "Par');
-    expect(call?.invalidArguments?.error).toEqual(expect.any(String));
-    expect(call?.invalidArguments?.error.length).toBeGreaterThan(0);
-    expect(events.at(-1)?.type).toBe('done');
-    expect(message.stopReason).toBe('toolUse');
-  });
-
-  test('parallel tool calls arrive as separate calls in order', async () => {
-    const { message, events } = await runTurns([
-      reply({
-        deltaSize: 4,
-        content: [
-          { type: 'toolCall', id: 'call_a', name: 'read', arguments: { path: 'a.txt' } },
-          { type: 'toolCall', id: 'call_b', name: 'read', arguments: { path: 'b.txt' } },
-          { type: 'toolCall', id: 'call_c', name: 'ls', arguments: {} },
-        ],
-      }),
-    ]);
-    expect(toolCalls(message).map((call) => [call.id, call.name, call.arguments])).toEqual([
-      ['call_a', 'read', { path: 'a.txt' }],
-      ['call_b', 'read', { path: 'b.txt' }],
-      ['call_c', 'ls', {}],
-    ]);
-    expect(types(events).filter((type) => type === 'toolcall_end')).toHaveLength(3);
-  });
-
   test('interleaved argument deltas are keyed by output_index, or by item_id when the index is missing', async () => {
     const { message } = await runTurns([
       raw([

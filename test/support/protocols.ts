@@ -4,7 +4,7 @@ import { streamBedrock } from '../../src/ai/providers/bedrock/bedrock-converse-s
 import { streamGoogle } from '../../src/ai/providers/google/google-generative-ai.js';
 import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
 import { streamOpenAIResponses } from '../../src/ai/providers/openai-responses.js';
-import type { Model, StreamFunction, StreamOptions } from '../../src/ai/types.js';
+import type { Model, StreamFunction, StreamOptions, ToolCall } from '../../src/ai/types.js';
 import { type MockApi, type MockHttpError, type MockRawReply, sseEvent } from '../../testing/script.js';
 import { bedrockEvent } from '../../testing/wire/bedrock-converse-stream.js';
 
@@ -54,6 +54,16 @@ export interface Protocol {
    * `finishReason`, `messageStop`), and the content it leaves.
    */
   truncated: { turn: MockRawReply; content: unknown[] };
+  /** Wire events before the first argument delta of a reply that is one tool call. */
+  toolPrelude: number;
+  /**
+   * Gemini sends each call whole, in one event, its `args` a JSON object: no
+   * argument deltas to split, and arguments that are not an object rather
+   * than JSON that does not parse.
+   */
+  wholeToolCalls: boolean;
+  /** A tool call as it ends up in the message. */
+  toolCall(call: ToolCall): unknown;
 }
 
 const KEY = 'sk-conformance-secret-key';
@@ -107,6 +117,10 @@ export const protocols: Protocol[] = [
     auth: { apiKey: KEY },
     secrets: [KEY],
     label: 'anthropic',
+    // message_start, content_block_start, ping, the empty opening input_json_delta.
+    toolPrelude: 4,
+    wholeToolCalls: false,
+    toolCall: (call) => call,
     // message_start, content_block_start, ping.
     prelude: 3,
     overloadedBeforeContent: 1,
@@ -150,6 +164,10 @@ export const protocols: Protocol[] = [
     auth: { apiKey: KEY },
     secrets: [KEY],
     label: 'openai',
+    // The role chunk, the delta that opens the call with its id and name.
+    toolPrelude: 2,
+    wholeToolCalls: false,
+    toolCall: (call) => call,
     // The role chunk.
     prelude: 1,
     overloadedBeforeContent: 1,
@@ -189,6 +207,11 @@ export const protocols: Protocol[] = [
     auth: { apiKey: KEY },
     secrets: [KEY],
     label: 'openai',
+    // created, in_progress, output_item.added (the function_call).
+    toolPrelude: 3,
+    wholeToolCalls: false,
+    // Calls carry their item id.
+    toolCall: (call) => expect.objectContaining(call),
     // created, in_progress, output_item.added, content_part.added.
     prelude: 4,
     overloadedBeforeContent: 2,
@@ -237,6 +260,11 @@ export const protocols: Protocol[] = [
     auth: { apiKey: KEY },
     secrets: [KEY],
     label: 'google',
+    toolPrelude: 0,
+    wholeToolCalls: true,
+    // A call with an id keeps it as provider data, to send it back; a reply's first call also
+    // carries the thought signature.
+    toolCall: (call) => ({ ...call, providerData: expect.objectContaining({ id: call.id }) }),
     // Every event is a candidate chunk: the first already carries text.
     prelude: 0,
     overloadedBeforeContent: 0,
@@ -285,6 +313,10 @@ export const protocols: Protocol[] = [
     } as StreamOptions,
     secrets: [SECRET, SESSION_TOKEN],
     label: 'amazon-bedrock',
+    // messageStart, contentBlockStart.
+    toolPrelude: 2,
+    wholeToolCalls: false,
+    toolCall: (call) => call,
     // messageStart.
     prelude: 1,
     overloadedBeforeContent: 1,
