@@ -31,20 +31,20 @@ interface Run {
  * ```
  */
 export class Agent {
-  private readonly current: AgentState & { pendingToolCalls: Set<string> };
-  private readonly options: AgentOptions;
-  private readonly listeners = new Set<Listener>();
-  private steeringQueue: AgentMessage[] = [];
-  private followUpQueue: AgentMessage[] = [];
-  private controller: AbortController | undefined;
-  private running: Promise<AgentRunResult> | undefined;
-  private run: Run | undefined;
-  private currentStreamOptions: Readonly<AgentStreamOptions>;
+  readonly #current: AgentState & { pendingToolCalls: Set<string> };
+  readonly #options: AgentOptions;
+  readonly #listeners = new Set<Listener>();
+  #steeringQueue: AgentMessage[] = [];
+  #followUpQueue: AgentMessage[] = [];
+  #controller: AbortController | undefined;
+  #running: Promise<AgentRunResult> | undefined;
+  #run: Run | undefined;
+  #currentStreamOptions: Readonly<AgentStreamOptions>;
 
   constructor(options: AgentOptions) {
-    this.options = options;
-    this.currentStreamOptions = { ...options.streamOptions };
-    this.current = {
+    this.#options = options;
+    this.#currentStreamOptions = { ...options.streamOptions };
+    this.#current = {
       systemPrompt: options.systemPrompt ?? '',
       model: options.model,
       tools: options.tools ?? [],
@@ -58,24 +58,24 @@ export class Agent {
 
   /** A read-only view; change it through the setters and methods. */
   get state(): Readonly<AgentState> {
-    return this.current;
+    return this.#current;
   }
 
   setModel(model: Model): void {
-    this.current.model = model;
+    this.#current.model = model;
   }
 
   setTools(tools: readonly AgentTool[]): void {
-    this.current.tools = tools;
+    this.#current.tools = tools;
   }
 
   setSystemPrompt(systemPrompt: string): void {
-    this.current.systemPrompt = systemPrompt;
+    this.#current.systemPrompt = systemPrompt;
   }
 
   /** The options every model call gets (the signal is the run's own). */
   get streamOptions(): Readonly<AgentStreamOptions> {
-    return this.currentStreamOptions;
+    return this.#currentStreamOptions;
   }
 
   /**
@@ -84,20 +84,20 @@ export class Agent {
    * next model call; the call streaming now keeps what it started with.
    */
   setStreamOptions(changes: Partial<AgentStreamOptions>): void {
-    const next: Record<string, unknown> = { ...this.currentStreamOptions };
+    const next: Record<string, unknown> = { ...this.#currentStreamOptions };
     for (const [key, value] of Object.entries(changes)) {
       if (value === undefined) delete next[key];
       else next[key] = value;
     }
     // A new object, so a call already holding the old one is not changed under it.
-    this.currentStreamOptions = next as AgentStreamOptions;
+    this.#currentStreamOptions = next as AgentStreamOptions;
   }
 
   /** Listens to every event; returns the function that stops listening. */
   subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
+    this.#listeners.add(listener);
     return () => {
-      this.listeners.delete(listener);
+      this.#listeners.delete(listener);
     };
   }
 
@@ -118,33 +118,33 @@ export class Agent {
 
   /** Delivers a message as soon as the running tools finish; the calls not yet started are skipped. */
   steer(input: AgentInput): void {
-    this.steeringQueue.push(toMessage(input));
+    this.#steeringQueue.push(toMessage(input));
   }
 
   /** Delivers a message when the agent would otherwise stop. */
   followUp(input: AgentInput): void {
-    this.followUpQueue.push(toMessage(input));
+    this.#followUpQueue.push(toMessage(input));
   }
 
   /** Copies of the messages waiting in the steering and follow-up queues. */
   queued(): AgentQueues {
-    return { steering: [...this.steeringQueue], followUp: [...this.followUpQueue] };
+    return { steering: [...this.#steeringQueue], followUp: [...this.#followUpQueue] };
   }
 
   /** Drops every queued steering and follow-up message. */
   clearQueues(): void {
-    this.steeringQueue = [];
-    this.followUpQueue = [];
+    this.#steeringQueue = [];
+    this.#followUpQueue = [];
   }
 
   /** Aborts the run: streaming stops, running tools get the signal. Queued messages stay queued. */
   abort(): void {
-    this.controller?.abort();
+    this.#controller?.abort();
   }
 
   /** Resolves when no run is active. */
   waitForIdle(): Promise<void> {
-    return this.running ? this.running.then(() => undefined) : Promise.resolve();
+    return this.#running ? this.#running.then(() => undefined) : Promise.resolve();
   }
 
   /**
@@ -155,21 +155,21 @@ export class Agent {
    */
   reset(): void {
     this.abort();
-    if (this.run) this.run.abandoned = true;
-    this.run = undefined;
-    this.running = undefined;
-    this.controller = undefined;
-    this.current.isStreaming = false;
-    this.current.messages = [];
-    this.current.error = undefined;
-    this.current.streamMessage = undefined;
-    this.current.pendingToolCalls.clear();
-    this.steeringQueue = [];
-    this.followUpQueue = [];
+    if (this.#run) this.#run.abandoned = true;
+    this.#run = undefined;
+    this.#running = undefined;
+    this.#controller = undefined;
+    this.#current.isStreaming = false;
+    this.#current.messages = [];
+    this.#current.error = undefined;
+    this.#current.streamMessage = undefined;
+    this.#current.pendingToolCalls.clear();
+    this.#steeringQueue = [];
+    this.#followUpQueue = [];
   }
 
   private start(prompts: AgentMessage[], verb: 'prompt' | 'continue'): Promise<AgentRunResult> {
-    if (this.running) {
+    if (this.#running) {
       return Promise.reject(
         new Error(
           `Agent.${verb}() was called while a run is active: use steer() or followUp(), or await waitForIdle() first`,
@@ -178,8 +178,8 @@ export class Agent {
     }
     if (verb === 'continue') {
       // A queued message with nothing else to go on starts the run.
-      if (this.lastIsFinishedReply()) prompts = this.steeringQueue.splice(0).concat(this.followUpQueue.splice(0));
-      if (prompts.length === 0 && (this.current.messages.length === 0 || this.lastIsFinishedReply())) {
+      if (this.lastIsFinishedReply()) prompts = this.#steeringQueue.splice(0).concat(this.#followUpQueue.splice(0));
+      if (prompts.length === 0 && (this.#current.messages.length === 0 || this.lastIsFinishedReply())) {
         return Promise.reject(
           new Error('Agent.continue() needs a history that does not end in a finished reply, or a queued message'),
         );
@@ -187,11 +187,11 @@ export class Agent {
     }
     const controller = new AbortController();
     const run: Run = { abandoned: false };
-    this.controller = controller;
-    this.run = run;
-    this.current.isStreaming = true;
-    this.current.error = undefined;
-    const history = this.current.messages;
+    this.#controller = controller;
+    this.#run = run;
+    this.#current.isStreaming = true;
+    this.#current.error = undefined;
+    const history = this.#current.messages;
     const running = runAgentLoop(
       prompts,
       history,
@@ -204,51 +204,51 @@ export class Agent {
       .then((result): AgentRunResult => {
         if (!run.abandoned) {
           // Nothing queued is lost to a stop: undelivered messages go back to the front.
-          this.steeringQueue = [...result.undeliveredSteering, ...this.steeringQueue];
-          this.followUpQueue = [...result.undeliveredFollowUps, ...this.followUpQueue];
+          this.#steeringQueue = [...result.undeliveredSteering, ...this.#steeringQueue];
+          this.#followUpQueue = [...result.undeliveredFollowUps, ...this.#followUpQueue];
         }
         const { undeliveredSteering: _steering, undeliveredFollowUps: _followUps, ...outcome } = result;
         return outcome;
       })
       .finally(() => {
         if (run.abandoned) return;
-        this.current.isStreaming = false;
-        this.current.streamMessage = undefined;
-        this.current.pendingToolCalls.clear();
-        if (this.controller === controller) this.controller = undefined;
-        this.run = undefined;
-        this.running = undefined;
+        this.#current.isStreaming = false;
+        this.#current.streamMessage = undefined;
+        this.#current.pendingToolCalls.clear();
+        if (this.#controller === controller) this.#controller = undefined;
+        this.#run = undefined;
+        this.#running = undefined;
       });
-    this.running = running;
+    this.#running = running;
     return running;
   }
 
   /** The history ends in a reply the model finished, so calling it again would repeat it. */
   private lastIsFinishedReply(): boolean {
-    const last = this.current.messages.at(-1);
+    const last = this.#current.messages.at(-1);
     return last !== undefined && isAssistant(last) && (last.stopReason === 'stop' || last.stopReason === 'length');
   }
 
   private loopConfig(run: Run): AgentLoopConfig {
-    const { messages: _messages, streamOptions: _streamOptions, ...options } = this.options;
+    const { messages: _messages, streamOptions: _streamOptions, ...options } = this.#options;
     const agent = this;
     return {
       ...options,
-      model: this.current.model,
-      systemPrompt: this.current.systemPrompt,
-      tools: this.current.tools,
+      model: this.#current.model,
+      systemPrompt: this.#current.systemPrompt,
+      tools: this.#current.tools,
       // Read at each model call, so setStreamOptions() reaches a run from its next turn.
       get streamOptions() {
-        return agent.currentStreamOptions;
+        return agent.#currentStreamOptions;
       },
       // An abandoned run takes nothing queued after reset().
-      getSteeringMessages: () => (run.abandoned ? [] : this.steeringQueue.splice(0)),
-      getFollowUpMessages: () => (run.abandoned ? [] : this.followUpQueue.splice(0)),
+      getSteeringMessages: () => (run.abandoned ? [] : this.#steeringQueue.splice(0)),
+      getFollowUpMessages: () => (run.abandoned ? [] : this.#followUpQueue.splice(0)),
     };
   }
 
   private handle(event: AgentEvent): void {
-    const state = this.current;
+    const state = this.#current;
     switch (event.type) {
       case 'message_start':
         if (isAssistant(event.message)) state.streamMessage = event.message;
@@ -276,7 +276,7 @@ export class Agent {
         if (event.stopReason === 'length' && event.errorMessage && !state.error) state.error = event.errorMessage;
         break;
     }
-    for (const listener of this.listeners) {
+    for (const listener of this.#listeners) {
       try {
         listener(event);
       } catch (error) {

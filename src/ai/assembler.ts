@@ -45,18 +45,20 @@ export interface UsageUpdate {
  */
 export class MessageAssembler {
   readonly message: AssistantMessage;
-  private blocks: OpenBlock[] = [];
-  private started = false;
+  #blocks: OpenBlock[] = [];
+  #started = false;
   /** The open text or thinking block, or -1. */
-  private openProse = -1;
-  private ended = false;
+  #openProse = -1;
+  #ended = false;
   /** Redacted from every error message. */
-  private secrets: string[] = [];
+  #secrets: string[] = [];
 
-  constructor(
-    private readonly model: Model,
-    private readonly stream: AssistantMessageEventStream,
-  ) {
+  readonly #model: Model;
+  readonly #stream: AssistantMessageEventStream;
+
+  constructor(model: Model, stream: AssistantMessageEventStream) {
+    this.#model = model;
+    this.#stream = stream;
     this.message = {
       role: 'assistant',
       content: [],
@@ -71,11 +73,11 @@ export class MessageAssembler {
 
   /** True once any event has gone out; a retry is no longer possible. */
   get hasEmitted(): boolean {
-    return this.started;
+    return this.#started;
   }
 
   get isEnded(): boolean {
-    return this.ended;
+    return this.#ended;
   }
 
   /** Forgets a failed attempt that emitted nothing, before a retry. */
@@ -83,21 +85,21 @@ export class MessageAssembler {
     this.message.content.length = 0;
     this.message.usage = emptyUsage();
     this.message.responseId = undefined;
-    this.blocks = [];
-    this.openProse = -1;
+    this.#blocks = [];
+    this.#openProse = -1;
   }
 
   private emitStart(): void {
-    if (this.started) return;
-    this.started = true;
-    this.stream.push({ type: 'start', partial: this.message });
+    if (this.#started) return;
+    this.#started = true;
+    this.#stream.push({ type: 'start', partial: this.message });
   }
 
   startText(providerData?: ProviderData): number {
     const part: TextContent = { type: 'text', text: '' };
     if (providerData) part.providerData = providerData;
     const index = this.open(part);
-    this.stream.push({ type: 'text_start', contentIndex: index, partial: this.message });
+    this.#stream.push({ type: 'text_start', contentIndex: index, partial: this.message });
     return index;
   }
 
@@ -106,7 +108,7 @@ export class MessageAssembler {
     if (redacted) part.redacted = true;
     if (providerData) part.providerData = providerData;
     const index = this.open(part);
-    this.stream.push({ type: 'thinking_start', contentIndex: index, partial: this.message });
+    this.#stream.push({ type: 'thinking_start', contentIndex: index, partial: this.message });
     return index;
   }
 
@@ -114,31 +116,31 @@ export class MessageAssembler {
     const part: ToolCall = { type: 'toolCall', id, name, arguments: {} };
     if (providerData) part.providerData = providerData;
     const index = this.open(part, new PartialJsonParser());
-    this.stream.push({ type: 'toolcall_start', contentIndex: index, partial: this.message });
+    this.#stream.push({ type: 'toolcall_start', contentIndex: index, partial: this.message });
     return index;
   }
 
   private open(part: AssistantMessage['content'][number], parser?: PartialJsonParser): number {
     this.emitStart();
     // Text and thinking never overlap another block; tool calls may (parallel calls stream by index).
-    if (this.openProse !== -1) this.endBlock(this.openProse);
-    if (part.type !== 'toolCall') this.openProse = this.message.content.length;
+    if (this.#openProse !== -1) this.endBlock(this.#openProse);
+    if (part.type !== 'toolCall') this.#openProse = this.message.content.length;
     const index = this.message.content.length;
     this.message.content.push(part);
-    this.blocks.push(parser ? { open: true, parser, raw: '' } : { open: true, raw: '' });
+    this.#blocks.push(parser ? { open: true, parser, raw: '' } : { open: true, raw: '' });
     return index;
   }
 
   textDelta(index: number, delta: string): void {
     const part = this.message.content[index] as TextContent;
     part.text += delta;
-    this.stream.push({ type: 'text_delta', contentIndex: index, delta, partial: this.message });
+    this.#stream.push({ type: 'text_delta', contentIndex: index, delta, partial: this.message });
   }
 
   thinkingDelta(index: number, delta: string): void {
     const part = this.message.content[index] as ThinkingContent;
     part.thinking += delta;
-    this.stream.push({ type: 'thinking_delta', contentIndex: index, delta, partial: this.message });
+    this.#stream.push({ type: 'thinking_delta', contentIndex: index, delta, partial: this.message });
   }
 
   /**
@@ -146,7 +148,7 @@ export class MessageAssembler {
    * the stream with an error and throws, so that the caller stops reading.
    */
   toolCallDelta(index: number, delta: string): void {
-    const block = this.blocks[index] as OpenBlock;
+    const block = this.#blocks[index] as OpenBlock;
     const parser = block.parser as PartialJsonParser;
     if (block.raw.length + delta.length > MAX_TOOL_ARGUMENT_CHARS) {
       const name = (this.message.content[index] as ToolCall).name;
@@ -160,7 +162,7 @@ export class MessageAssembler {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       (this.message.content[index] as ToolCall).arguments = value as Record<string, unknown>;
     }
-    this.stream.push({ type: 'toolcall_delta', contentIndex: index, delta, partial: this.message });
+    this.#stream.push({ type: 'toolcall_delta', contentIndex: index, delta, partial: this.message });
   }
 
   /**
@@ -169,7 +171,7 @@ export class MessageAssembler {
    * builds its raw JSON text only if a consumer reads `delta`.
    */
   toolCallArguments(index: number, args: Record<string, unknown>): void {
-    const block = this.blocks[index] as OpenBlock;
+    const block = this.#blocks[index] as OpenBlock;
     block.parser = undefined;
     (this.message.content[index] as ToolCall).arguments = args;
     let raw: string | undefined;
@@ -182,7 +184,7 @@ export class MessageAssembler {
         return raw;
       },
     };
-    this.stream.push(event);
+    this.#stream.push(event);
   }
 
   /** Merges opaque provider data into a block, such as a signature that arrives late. */
@@ -199,15 +201,15 @@ export class MessageAssembler {
   }
 
   endBlock(index: number): void {
-    const block = this.blocks[index];
+    const block = this.#blocks[index];
     const part = this.message.content[index];
     if (!block?.open || !part) return;
     block.open = false;
-    if (index === this.openProse) this.openProse = -1;
+    if (index === this.#openProse) this.#openProse = -1;
     if (part.type === 'text') {
-      this.stream.push({ type: 'text_end', contentIndex: index, content: part.text, partial: this.message });
+      this.#stream.push({ type: 'text_end', contentIndex: index, content: part.text, partial: this.message });
     } else if (part.type === 'thinking') {
-      this.stream.push({ type: 'thinking_end', contentIndex: index, content: part.thinking, partial: this.message });
+      this.#stream.push({ type: 'thinking_end', contentIndex: index, content: part.thinking, partial: this.message });
     } else {
       // Without a parser the arguments arrived whole and parsed (toolCallArguments).
       if (block.parser) {
@@ -216,12 +218,12 @@ export class MessageAssembler {
         if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
         block.parser = undefined;
       }
-      this.stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
+      this.#stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
     }
   }
 
   private endAllBlocks(): void {
-    for (let i = 0; i < this.blocks.length; i++) this.endBlock(i);
+    for (let i = 0; i < this.#blocks.length; i++) this.endBlock(i);
   }
 
   setResponseId(id: string | undefined): void {
@@ -240,20 +242,20 @@ export class MessageAssembler {
     if (update.cacheRead !== undefined) usage.cacheRead = tokens(update.cacheRead);
     if (update.cacheWrite !== undefined) usage.cacheWrite = tokens(update.cacheWrite);
     usage.totalTokens = usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
-    usage.cost = calculateCost(this.model, usage);
+    usage.cost = calculateCost(this.#model, usage);
   }
 
   /** Ends the stream successfully. Open blocks are closed first. */
   finish(reason: 'stop' | 'length' | 'toolUse'): void {
-    if (this.ended) return;
+    if (this.#ended) return;
     this.endAllBlocks();
     // Some servers report `stop` after tool calls; the content is what counts.
     let final: 'stop' | 'length' | 'toolUse' = reason;
     if (reason === 'stop' && this.message.content.some((part) => part.type === 'toolCall')) final = 'toolUse';
     this.message.stopReason = final;
-    this.ended = true;
+    this.#ended = true;
     this.emitStart();
-    this.stream.push({ type: 'done', reason: final, message: this.message });
+    this.#stream.push({ type: 'done', reason: final, message: this.message });
   }
 
   /** Ends the stream with an error; partial content and usage are kept. */
@@ -262,26 +264,26 @@ export class MessageAssembler {
     errorMessage: string,
     info: ErrorKind | ErrorInfo = reason === 'aborted' ? reason : 'unknown',
   ): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.#ended) return;
+    this.#ended = true;
     const stopReason: StopReason = reason;
     this.message.stopReason = stopReason;
     this.message.errorMessage = this.redact(errorMessage);
     Object.assign(this.message, typeof info === 'string' ? { errorKind: info } : info);
     this.emitStart();
-    this.stream.push({ type: 'error', reason, error: this.message });
+    this.#stream.push({ type: 'error', reason, error: this.message });
   }
 
   /** Keys and tokens that must never appear in an error message. */
   addSecrets(secrets: readonly string[]): void {
-    for (const secret of secrets) if (secret.length >= 4 && !this.secrets.includes(secret)) this.secrets.push(secret);
+    for (const secret of secrets) if (secret.length >= 4 && !this.#secrets.includes(secret)) this.#secrets.push(secret);
     // Longest first, so that a secret holding another goes whole.
-    this.secrets.sort((a, b) => b.length - a.length);
+    this.#secrets.sort((a, b) => b.length - a.length);
   }
 
   /** `text` without the secrets added so far. Redact before cutting text of your own. */
   redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    return redactSecrets(text, this.#secrets);
   }
 }
 
