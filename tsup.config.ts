@@ -30,5 +30,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: [/^node:/, 'eventsource-parser', 'zod'],
+  external: [/^node:/, 'zod'],
 });
