@@ -12,7 +12,15 @@
  * The `data` JSON, one per line, is also what `qcore --json` prints.
  */
 import { PartialJsonParser } from '../ai/partial-json.js';
-import type { AssistantMessage, AssistantMessageEvent, TextContent, ThinkingContent, ToolCall } from '../ai/types.js';
+import type {
+  AssistantMessage,
+  AssistantMessageEvent,
+  ErrorInfo,
+  ErrorKind,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+} from '../ai/types.js';
 import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -41,6 +49,13 @@ export type AgentWireEvent = Exclude<AgentEvent, { type: 'message_update' }> | A
 /** A server `error` event, or data that is not the wire format. */
 export class AgentWireError extends Error {
   override name = 'AgentWireError';
+  constructor(
+    message: string,
+    /** `server` for the server's own `error` event; `invalid_output` for data that is not the wire format. */
+    readonly kind: Extract<ErrorKind, 'server' | 'invalid_output'> = 'invalid_output',
+  ) {
+    super(message);
+  }
 }
 
 /** The field each block type streams; every other field is sent whole when it changes. */
@@ -177,7 +192,7 @@ export class AgentEventDecoder {
     }
     if (type === 'error') {
       const message = (parsed as { message?: unknown } | null)?.message;
-      throw new AgentWireError(`the server failed: ${typeof message === 'string' ? message : data}`);
+      throw new AgentWireError(`the server failed: ${typeof message === 'string' ? message : data}`, 'server');
     }
     const wire = parsed as AgentWireEvent;
     if (typeof wire !== 'object' || wire === null || wire.type !== type) {
@@ -190,16 +205,21 @@ export class AgentEventDecoder {
    * Ends a run the server could not finish: closes the message being
    * streamed with `stopReason`, then `agent_end`. Nothing after `agent_end`.
    */
-  interrupt(stopReason: Extract<AgentStopReason, 'aborted' | 'error'>, errorMessage: string): AgentEvent[] {
+  interrupt(
+    stopReason: Extract<AgentStopReason, 'aborted' | 'error'>,
+    errorMessage: string,
+    info: ErrorInfo = { errorKind: stopReason === 'aborted' ? 'aborted' : 'unknown' },
+  ): AgentEvent[] {
     if (this.ended) return [];
     const events: AgentEvent[] = [];
     const live = this.live;
     if (live) {
       live.stopReason = stopReason;
       live.errorMessage = errorMessage;
+      Object.assign(live, info);
       events.push(this.rebuild({ type: 'message_end', message: live }));
     }
-    events.push(this.rebuild({ type: 'agent_end', messages: [...this.completed], stopReason, errorMessage }));
+    events.push(this.rebuild({ type: 'agent_end', messages: [...this.completed], stopReason, errorMessage, ...info }));
     return events;
   }
 

@@ -3,8 +3,9 @@ import { EventStream } from '../ai/event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from '../ai/guarded-fetch.js';
 import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
-import type { ErrorInfo, UserMessage } from '../ai/types.js';
-import { AgentEventDecoder } from './agent-event-wire.js';
+import { errorKind } from '../ai/error-kind.js';
+import type { ErrorInfo, ErrorKind, UserMessage } from '../ai/types.js';
+import { AgentEventDecoder, AgentWireError } from './agent-event-wire.js';
 import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
 
 /** What to run: a new prompt, or a session's messages ending in the new input (run like `continue()`). */
@@ -77,14 +78,16 @@ async function run(
   const decoder = new AgentEventDecoder();
   const signal = options.signal;
   const secrets = headerSecrets(options.headers);
-  const end = (stopReason: 'aborted' | 'error', errorMessage: string): void => {
+  const end = (stopReason: 'aborted' | 'error', errorMessage: string, info?: ErrorInfo): void => {
     // A server's own error text can be as long as an SSE line; redacted first, then cut.
     const message = clipText(redactSecrets(errorMessage, secrets), MAX_MESSAGE_CHARS);
-    for (const event of decoder.interrupt(stopReason, message)) out.push(event);
+    for (const event of decoder.interrupt(stopReason, message, info)) out.push(event);
   };
+  const fail = (errorMessage: string, errorKind: ErrorKind, errorStatus?: number): void =>
+    end('error', errorMessage, errorStatus === undefined ? { errorKind } : { errorKind, errorStatus });
   if (signal?.aborted) return end('aborted', ABORTED);
   const problem = baseUrlProblem(url, 'connectAgent: the URL');
-  if (problem) return end('error', problem);
+  if (problem) return fail(problem, 'invalid_request');
 
   let response: Response;
   try {
@@ -98,19 +101,21 @@ async function run(
     response = await fetchSameOrigin(doFetch, url, init, 'connectAgent: the server');
   } catch (error) {
     if (signal?.aborted) return end('aborted', ABORTED);
-    if (error instanceof RedirectRefusedError) return end('error', error.message);
-    return end('error', `connectAgent: the request to ${withoutQuery(url)} failed: ${describe(error)}`);
+    if (error instanceof RedirectRefusedError) return fail(error.message, 'invalid_output');
+    return fail(`connectAgent: the request to ${withoutQuery(url)} failed: ${describe(error)}`, 'network');
   }
   if (!response.ok) {
-    return end('error', `connectAgent: HTTP ${response.status}: ${await errorText(response, secrets)}`);
+    const text = await errorText(response, secrets);
+    return fail(`connectAgent: HTTP ${response.status}: ${text}`, errorKind(response.status, text), response.status);
   }
   const type = response.headers.get('content-type') ?? '';
   if (!response.body || !type.includes('text/event-stream')) {
     void response.body?.cancel().catch(() => {});
-    return end('error', `connectAgent: expected an event stream, got ${type || 'no content type'}`);
+    return fail(`connectAgent: expected an event stream, got ${type || 'no content type'}`, 'invalid_output');
   }
 
   let failure: string | undefined;
+  let failureKind: ErrorKind = 'network';
   try {
     await readServerSentEvents(
       response.body,
@@ -120,6 +125,7 @@ async function run(
           out.push(decoder.decode(message.event ?? 'message', message.data));
         } catch (error) {
           failure = `connectAgent: ${describe(error)}`;
+          failureKind = error instanceof AgentWireError ? error.kind : 'invalid_output';
           throw error;
         }
       },
@@ -132,9 +138,9 @@ async function run(
       failure = `connectAgent: reading the stream failed: ${describe(error)}`;
   }
   if (decoder.isEnded) return;
-  if (failure !== undefined) return end('error', failure);
+  if (failure !== undefined) return fail(failure, failureKind);
   if (signal?.aborted) return end('aborted', ABORTED);
-  end('error', 'connectAgent: the stream ended before the run did (no agent_end)');
+  fail('connectAgent: the stream ended before the run did (no agent_end)', 'network');
 }
 
 /** The server's message from an error answer: read up to a bound, redacted, then cut. */

@@ -196,12 +196,21 @@ describe('connectAgent against createAgentHandler', () => {
     const events: AgentEvent[] = [];
     for await (const event of run) events.push(event);
     expect(events).toEqual([
-      { type: 'agent_end', messages: [], stopReason: 'error', errorMessage: 'connectAgent: HTTP 401: unauthorized' },
+      {
+        type: 'agent_end',
+        messages: [],
+        stopReason: 'error',
+        errorMessage: 'connectAgent: HTTP 401: unauthorized',
+        errorKind: 'auth',
+        errorStatus: 401,
+      },
     ]);
     expect(await run.result()).toEqual({
       messages: [],
       stopReason: 'error',
       errorMessage: 'connectAgent: HTTP 401: unauthorized',
+      errorKind: 'auth',
+      errorStatus: 401,
     });
   });
 
@@ -212,6 +221,8 @@ describe('connectAgent against createAgentHandler', () => {
       messages: [],
       stopReason: 'error',
       errorMessage: 'connectAgent: HTTP 400: "prompt" is empty',
+      errorKind: 'invalid_request',
+      errorStatus: 400,
     });
 
     const offline = await connectAgent(
@@ -223,6 +234,7 @@ describe('connectAgent against createAgentHandler', () => {
       messages: [],
       stopReason: 'error',
       errorMessage: `connectAgent: the request to ${ENDPOINT} failed: fetch failed`,
+      errorKind: 'network',
     });
   });
 
@@ -239,7 +251,13 @@ describe('connectAgent against createAgentHandler', () => {
     for await (const event of failed) events.push(event);
     expect(events).toEqual([
       { type: 'agent_start' },
-      { type: 'agent_end', messages: [], stopReason: 'error', errorMessage: 'connectAgent: the server failed: boom' },
+      {
+        type: 'agent_end',
+        messages: [],
+        stopReason: 'error',
+        errorMessage: 'connectAgent: the server failed: boom',
+        errorKind: 'server',
+      },
     ]);
 
     const crashed = await connectAgent(
@@ -250,6 +268,7 @@ describe('connectAgent against createAgentHandler', () => {
       },
     ).result();
     expect(crashed.errorMessage).toBe('connectAgent: HTTP 500: worker exceeded its CPU limit');
+    expect(crashed).toMatchObject({ errorKind: 'server', errorStatus: 500 });
 
     const cut = await connectAgent(
       ENDPOINT,
@@ -262,6 +281,7 @@ describe('connectAgent against createAgentHandler', () => {
       messages: [],
       stopReason: 'error',
       errorMessage: 'connectAgent: the stream ended before the run did (no agent_end)',
+      errorKind: 'network',
     });
   });
 
@@ -303,7 +323,7 @@ describe('connectAgent against createAgentHandler', () => {
     expect(closed?.type === 'message_end' && JSON.stringify(closed.message.content)).toMatch(
       /^\[\{"type":"text","text":"This/,
     );
-    expect(await run.result()).toMatchObject({ stopReason: 'aborted' });
+    expect(await run.result()).toMatchObject({ stopReason: 'aborted', errorKind: 'aborted' });
     // Without the abort reaching the server, its run would wait on the stalled provider forever.
     expect(await serverEnded).toMatchObject({ type: 'agent_end', stopReason: 'aborted' });
   });
@@ -321,7 +341,7 @@ describe('connectAgent against createAgentHandler', () => {
         },
       },
     );
-    expect(await run.result()).toMatchObject({ stopReason: 'aborted', messages: [] });
+    expect(await run.result()).toMatchObject({ stopReason: 'aborted', messages: [], errorKind: 'aborted' });
     expect(called).toBe(false);
   });
 });
