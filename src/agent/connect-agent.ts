@@ -1,9 +1,9 @@
 import { baseUrlProblem } from '../ai/base-url.js';
+import { errorKind } from '../ai/error-kind.js';
 import { EventStream } from '../ai/event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from '../ai/guarded-fetch.js';
 import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
-import { errorKind } from '../ai/error-kind.js';
 import type { ErrorInfo, ErrorKind, UserMessage } from '../ai/types.js';
 import { AgentEventDecoder, AgentWireError } from './agent-event-wire.js';
 import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';

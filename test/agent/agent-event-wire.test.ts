@@ -159,7 +159,9 @@ describe('agent event wire format', () => {
 
   test('an error event and bad data throw AgentWireError; interrupt closes the open message', () => {
     const decoder = new AgentEventDecoder();
-    expect(() => decoder.decode('error', '{"message":"boom"}')).toThrow(new AgentWireError('the server failed: boom', 'server'));
+    expect(() => decoder.decode('error', '{"message":"boom"}')).toThrow(
+      new AgentWireError('the server failed: boom', 'server'),
+    );
     expect(() => decoder.decode('turn_start', 'not json')).toThrow(AgentWireError);
     expect(() => decoder.decode('turn_start', '{"type":"agent_start"}')).toThrow(AgentWireError);
 
