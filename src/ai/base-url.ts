@@ -25,7 +25,7 @@ export function hideUserinfo(url: string): string {
  * names its source in the message, such as `--base-url` or `model.baseUrl`.
  */
 export function baseUrlProblem(url: string, where = 'The base URL'): string | undefined {
-  const parsed = parse(url);
+  const parsed = parseUrl(url);
   if (!parsed) return `${where} ${JSON.stringify(hideUserinfo(url))} is not a valid URL`;
   if (parsed.username !== '' || parsed.password !== '') {
     return `${where} ${hideUserinfo(url)} contains credentials (user:password@); pass the key as an API key or a header instead`;
@@ -33,9 +33,10 @@ export function baseUrlProblem(url: string, where = 'The base URL'): string | un
   return undefined;
 }
 
-function parse(url: string): URL | undefined {
+/** `url` parsed, against `base` when given, or `undefined` when it is not a URL. */
+export function parseUrl(url: string, base?: string): URL | undefined {
   try {
-    return new URL(url);
+    return new URL(url, base);
   } catch {
     return undefined;
   }

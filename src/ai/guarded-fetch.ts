@@ -12,6 +12,8 @@
  * redirect is an error.
  */
 
+import { parseUrl } from './base-url.js';
+
 export const MAX_REDIRECTS = 5;
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -46,12 +48,8 @@ export async function fetchSameOrigin(
     // fetch hands back a redirect status without a Location as an ordinary answer.
     if (!REDIRECT_STATUSES.has(status) || location === null) return response;
     void response.body?.cancel().catch(() => {});
-    let target: URL | undefined;
-    try {
-      target = new URL(location, current);
-    } catch {
-      // Not a URL: refused below like another origin.
-    }
+    // Not a URL: refused like another origin.
+    const target = parseUrl(location, current);
     if (target?.origin !== new URL(current).origin) {
       throw new RedirectRefusedError(
         `${who} redirected to another origin, ${target?.origin ?? 'an invalid URL'} (HTTP ${status}): not followed`,

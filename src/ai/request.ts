@@ -1,5 +1,5 @@
 import { MessageAssembler } from './assembler.js';
-import { baseUrlProblem } from './base-url.js';
+import { baseUrlProblem, parseUrl } from './base-url.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
 import { errorKind, isRetryable } from './error-kind.js';
 import { AssistantMessageEventStream } from './event-stream.js';
@@ -14,18 +14,21 @@ import type { Context, ErrorInfo, ErrorKind, Model, StreamFunction, StreamOption
  * retryable or not, of unknown kind.
  */
 export class ProviderError extends Error {
-  readonly kind: ErrorKind;
-  readonly retryable: boolean;
-  constructor(
-    message: string,
-    kind: ErrorKind | boolean = 'unknown',
-    readonly retryAfterMs?: number,
-    readonly status?: number,
-  ) {
+  // Declared, and set in one Object.assign: field initializers and parameter properties cost bytes in every bundle.
+  declare readonly kind: ErrorKind;
+  declare readonly retryable: boolean;
+  declare readonly retryAfterMs?: number;
+  declare readonly status?: number;
+  constructor(message: string, kind: ErrorKind | boolean = 'unknown', retryAfterMs?: number, status?: number) {
     super(message);
-    this.name = 'ProviderError';
-    this.kind = typeof kind === 'string' ? kind : 'unknown';
-    this.retryable = typeof kind === 'string' ? isRetryable(kind) : kind;
+    const known = typeof kind === 'string';
+    Object.assign(this, {
+      name: 'ProviderError',
+      kind: known ? kind : 'unknown',
+      retryable: known ? isRetryable(kind) : kind,
+      retryAfterMs,
+      status,
+    });
   }
 }
 
@@ -83,163 +86,156 @@ export async function runProviderStream(
   consume: ResponseConsumer,
   readError?: HttpErrorReader,
 ): Promise<void> {
+  const { provider } = model;
   const problem = modelBaseUrlProblem(model);
-  if (problem) {
-    asm.fail('error', problem, 'invalid_request');
-    return;
-  }
-  const apiKey = options.apiKey ?? getEnvApiKey(model.provider);
-  const envNames = apiKeyEnvNames(model.provider);
+  if (problem) return asm.fail('error', problem, 'invalid_request');
+  const apiKey = options.apiKey ?? getEnvApiKey(provider);
+  const envNames = apiKeyEnvNames(provider);
   if (!apiKey && envNames.length > 0) {
-    asm.fail(
+    return asm.fail(
       'error',
-      `No API key for provider "${model.provider}": pass options.apiKey or set ${envNames.join(' or ')}.`,
+      `No API key for provider "${provider}": pass options.apiKey or set ${envNames.join(' or ')}.`,
       'auth',
     );
-    return;
   }
   if (apiKey) asm.addSecrets([apiKey]);
-  if (options.signal?.aborted) {
-    asm.fail('aborted', 'Request was aborted');
-    return;
-  }
-  // One signal for the whole run: the caller's abort, or maxDurationMs running out.
-  const controller = new AbortController();
-  const run: RunState = { signal: controller.signal, overtime: false };
+  const aborted = (): void => asm.fail('aborted', 'Request was aborted');
   const userSignal = options.signal;
-  const onAbort = (): void => controller.abort(userSignal?.reason);
+  if (userSignal?.aborted) return aborted();
+  const incomplete = (): string => (asm.hasEmitted ? '; the reply is incomplete' : '');
+  // One signal for the whole run: the caller's abort, or maxDurationMs running out (then `overtime` is set).
+  const run = new AbortController();
+  const { signal } = run;
+  let overtime = false;
+  const failOvertime = (): void =>
+    asm.fail(
+      'error',
+      `Timed out: the stream took longer than maxDurationMs (${options.maxDurationMs} ms)${incomplete()}`,
+      'timeout',
+    );
+  const onAbort = (): void => run.abort(userSignal?.reason);
   userSignal?.addEventListener('abort', onAbort, { once: true });
   const maxDurationMs = options.maxDurationMs ?? Number.POSITIVE_INFINITY;
   const deadline =
     maxDurationMs <= MAX_TIMER_MS
       ? setTimeout(() => {
-          run.overtime = true;
-          controller.abort();
+          overtime = true;
+          run.abort();
         }, maxDurationMs)
       : undefined;
   try {
-    await attempts(model, options, asm, apiKey, run, build, consume, readError);
+    let request: ProviderRequest;
+    try {
+      request = await build(apiKey);
+      if (request.secrets) asm.addSecrets(request.secrets);
+    } catch (error) {
+      const kind = error instanceof ProviderError ? error.kind : 'invalid_request';
+      return asm.fail('error', `Could not build the request: ${describe(error)}`, kind);
+    }
+    const body = JSON.stringify(
+      options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body,
+    );
+    const headers = { ...model.headers, ...request.headers, ...options.headers };
+    const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { url, sign } = request;
+    for (let attempt = 0; ; attempt++) {
+      // Aborted by the run's signal, or by the watchdog below when no data arrived for timeoutMs.
+      const controller = new AbortController();
+      const onRunAbort = (): void => controller.abort(signal.reason);
+      signal.addEventListener('abort', onRunAbort, { once: true });
+      // The watchdog re-arms lazily, so a chunk costs one Date.now() and no timer churn.
+      let idleUntil = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const touch = (): void => {
+        idleUntil = Date.now() + timeoutMs;
+      };
+      const arm = (ms: number): void => {
+        timer = setTimeout(() => {
+          const left = idleUntil - Date.now();
+          if (left > 0) arm(Math.min(left, MAX_TIMER_MS));
+          else controller.abort();
+        }, ms);
+      };
+      touch();
+      arm(Math.min(timeoutMs, MAX_TIMER_MS));
+      let responded = false;
+      try {
+        const response = await fetchSameOrigin(
+          doFetch,
+          url,
+          // Signed again for each hop: the signature covers the URL.
+          async (url) => ({
+            method: 'POST',
+            headers: sign ? { ...headers, ...(await sign({ url, headers, body })) } : headers,
+            body,
+            signal: controller.signal,
+          }),
+          provider,
+        );
+        touch();
+        responded = true;
+        if (!response.ok) throw await httpError(response, asm, readError);
+        if (!response.body) throw new ProviderError('The provider sent an empty response body', 'server');
+        await consume(response, touch);
+        if (!asm.isEnded) throw new ProviderError('The stream ended before the reply was complete', 'network');
+        return;
+      } catch (error) {
+        if (asm.isEnded) return;
+        if (overtime) return failOvertime();
+        if (signal.aborted) return aborted();
+        // Refusals of qcore's own, whole as they are: a retry would meet the same answer.
+        if (error instanceof RedirectRefusedError || error instanceof StreamLimitError) {
+          return asm.fail('error', error.message, 'invalid_output');
+        }
+        // The run's signal is not aborted, so the watchdog was.
+        if (controller.signal.aborted) {
+          return asm.fail(
+            'error',
+            `Timed out: no data from ${provider} for ${timeoutMs} ms (timeoutMs)${incomplete()}`,
+            'timeout',
+          );
+        }
+        // Anything but a ProviderError came from fetch or the body: the network failed.
+        const known = error instanceof ProviderError ? error : undefined;
+        const retryable = known ? known.retryable : true;
+        const delay = known?.retryAfterMs ?? BASE_DELAY_MS * 2 ** attempt * (1 + Math.random() * 0.25);
+        if (
+          !asm.hasEmitted &&
+          retryable &&
+          attempt < (options.maxRetries ?? DEFAULT_MAX_RETRIES) &&
+          delay <= MAX_DELAY_MS
+        ) {
+          asm.reset();
+          if (await sleep(delay, signal)) continue;
+          return overtime ? failOvertime() : aborted();
+        }
+        let message = describe(error);
+        if (!known) {
+          // Node's fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND, bad port) is in its cause.
+          const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+          const why = cause?.code ?? cause?.message;
+          if (typeof why === 'string') message += ` (${why})`;
+          message = responded
+            ? `The connection to ${provider} was lost mid-stream: ${message}`
+            : `Could not reach ${provider} at ${parseUrl(url)?.origin ?? url}: ${message}`;
+        }
+        const info: ErrorInfo = { errorKind: known ? known.kind : 'network' };
+        if (known?.status) info.errorStatus = known.status;
+        if (known?.retryAfterMs !== undefined) info.retryAfterMs = known.retryAfterMs;
+        return asm.fail(
+          'error',
+          `${message}${retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : ''}`,
+          info,
+        );
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onRunAbort);
+      }
+    }
   } finally {
     clearTimeout(deadline);
     userSignal?.removeEventListener('abort', onAbort);
-  }
-}
-
-interface RunState {
-  readonly signal: AbortSignal;
-  /** Set when `maxDurationMs` ran out (and aborted `signal`). */
-  overtime: boolean;
-}
-
-async function attempts(
-  model: Model,
-  options: StreamOptions,
-  asm: MessageAssembler,
-  apiKey: string | undefined,
-  run: RunState,
-  build: (apiKey: string | undefined) => ProviderRequest | Promise<ProviderRequest>,
-  consume: ResponseConsumer,
-  readError: HttpErrorReader | undefined,
-): Promise<void> {
-  const failOvertime = (): void =>
-    asm.fail(
-      'error',
-      `Timed out: the stream took longer than maxDurationMs (${options.maxDurationMs} ms)${asm.hasEmitted ? '; the reply is incomplete' : ''}`,
-      'timeout',
-    );
-  let request: ProviderRequest;
-  try {
-    request = await build(apiKey);
-    if (request.secrets) asm.addSecrets(request.secrets);
-  } catch (error) {
-    const kind = error instanceof ProviderError ? error.kind : 'invalid_request';
-    asm.fail('error', `Could not build the request: ${describe(error)}`, kind);
-    return;
-  }
-  const body = JSON.stringify(options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body);
-  const headers = { ...model.headers, ...request.headers, ...options.headers };
-  const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-
-  const sign = request.sign;
-  for (let attempt = 0; ; attempt++) {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(run.signal.reason);
-    run.signal.addEventListener('abort', onAbort, { once: true });
-    const watchdog = new Watchdog(timeoutMs, () => controller.abort());
-    let responded = false;
-    try {
-      const response = await fetchSameOrigin(
-        doFetch,
-        request.url,
-        // Signed again for each hop: the signature covers the URL.
-        async (url) => ({
-          method: 'POST',
-          headers: sign ? { ...headers, ...(await sign({ url, headers, body })) } : headers,
-          body,
-          signal: controller.signal,
-        }),
-        model.provider,
-      );
-      watchdog.touch();
-      responded = true;
-      if (!response.ok) throw await httpError(response, asm, readError);
-      if (!response.body) throw new ProviderError('The provider sent an empty response body', 'server');
-      await consume(response, watchdog.touch);
-      if (!asm.isEnded) throw new ProviderError('The stream ended before the reply was complete', 'network');
-      return;
-    } catch (error) {
-      if (asm.isEnded) return;
-      if (run.overtime) return failOvertime();
-      if (run.signal.aborted) {
-        asm.fail('aborted', 'Request was aborted');
-        return;
-      }
-      // Refusals of qcore's own, whole as they are: a retry would meet the same answer.
-      if (error instanceof RedirectRefusedError || error instanceof StreamLimitError) {
-        asm.fail('error', error.message, 'invalid_output');
-        return;
-      }
-      if (watchdog.fired) {
-        asm.fail(
-          'error',
-          `Timed out: no data from ${model.provider} for ${timeoutMs} ms (timeoutMs)${asm.hasEmitted ? '; the reply is incomplete' : ''}`,
-          'timeout',
-        );
-        return;
-      }
-      // Anything but a ProviderError came from fetch or the body: the network failed.
-      const known = error instanceof ProviderError ? error : undefined;
-      const retryable = known ? known.retryable : true;
-      const delay = retryDelay(error, attempt);
-      if (!asm.hasEmitted && retryable && attempt < maxRetries && delay <= MAX_DELAY_MS) {
-        asm.reset();
-        if (await sleep(delay, run.signal)) continue;
-        if (run.overtime) return failOvertime();
-        asm.fail('aborted', 'Request was aborted');
-        return;
-      }
-      const tries = retryable && attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
-      let message = describe(error);
-      if (!known) {
-        // Node's fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND, bad port) is in its cause.
-        const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-        const why = cause?.code ?? cause?.message;
-        if (typeof why === 'string') message += ` (${why})`;
-        message = responded
-          ? `The connection to ${model.provider} was lost mid-stream: ${message}`
-          : `Could not reach ${model.provider} at ${originOf(request.url)}: ${message}`;
-      }
-      const info: ErrorInfo = { errorKind: known ? known.kind : 'network' };
-      if (known?.status) info.errorStatus = known.status;
-      if (known?.retryAfterMs !== undefined) info.retryAfterMs = known.retryAfterMs;
-      asm.fail('error', `${message}${tries}`, info);
-      return;
-    } finally {
-      watchdog.stop();
-      run.signal.removeEventListener('abort', onAbort);
-    }
   }
 }
 
@@ -272,43 +268,6 @@ export function defineStreamFunction<TOptions extends StreamOptions = StreamOpti
     );
     return out;
   };
-}
-
-/**
- * Fires when no data arrived for `timeoutMs`. It re-arms lazily, so a
- * chunk costs one `Date.now()` and no timer churn.
- */
-class Watchdog {
-  fired = false;
-  private deadline: number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly onFire: () => void,
-  ) {
-    this.deadline = Date.now() + timeoutMs;
-    this.arm(Math.min(timeoutMs, MAX_TIMER_MS));
-  }
-
-  touch = (): void => {
-    this.deadline = Date.now() + this.timeoutMs;
-  };
-
-  stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => {
-      const left = this.deadline - Date.now();
-      if (left > 0) return this.arm(Math.min(left, MAX_TIMER_MS));
-      this.fired = true;
-      this.timer = undefined;
-      this.onFire();
-    }, ms);
-  }
 }
 
 /** Redacts secrets; the assembler knows them. */
@@ -352,58 +311,46 @@ export function providerMessage(text: string): string {
 
 function findMessage(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const record = json as Record<string, unknown>;
-  const error = record.error;
+  const { error, message, Message } = json as Record<string, unknown>;
   if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null) {
-    const inner = error as Record<string, unknown>;
-    const message = typeof inner.message === 'string' ? inner.message : undefined;
-    const type = typeof inner.type === 'string' ? inner.type : undefined;
-    if (message) return type ? `${type}: ${message}` : message;
-  }
-  if (typeof record.message === 'string') return record.message;
-  if (typeof record.Message === 'string') return record.Message;
-  return undefined;
+  // Any other `error` (an object, or a number) is read as an object: a primitive has no `message`.
+  const inner = (error ?? {}) as Record<string, unknown>;
+  const text = stringOr(inner.message);
+  if (text) return inner.type && typeof inner.type === 'string' ? `${inner.type}: ${text}` : text;
+  return stringOr(message) ?? stringOr(Message);
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function retryAfter(headers: Headers): number | undefined {
   const ms = headers.get('retry-after-ms');
-  if (ms !== null && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const value = headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+  const wait =
+    ms !== null && Number.isFinite(Number(ms))
+      ? Number(ms)
+      : value === null
+        ? Number.NaN
+        : Number.isFinite(Number(value))
+          ? Number(value) * 1000
+          : Date.parse(value) - Date.now();
+  return Number.isNaN(wait) ? undefined : Math.max(0, wait);
 }
 
-function retryDelay(error: unknown, attempt: number): number {
-  if (error instanceof ProviderError && error.retryAfterMs !== undefined) return error.retryAfterMs;
-  const base = BASE_DELAY_MS * 2 ** attempt;
-  return base + Math.random() * base * 0.25;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
+    if (signal.aborted) return resolve(false);
     const onAbort = () => {
       clearTimeout(timer);
       resolve(false);
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
 }
 
 export function describe(error: unknown): string {
