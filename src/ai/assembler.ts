@@ -3,6 +3,7 @@ import { finishToolArguments, PartialJsonParser } from './partial-json.js';
 import { redactSecrets } from './redact.js';
 import type {
   AssistantMessage,
+  AssistantMessageEvent,
   ErrorInfo,
   ErrorKind,
   Model,
@@ -21,6 +22,8 @@ import { calculateCost, emptyUsage } from './usage.js';
  * broken server can make qcore hold. Past it the stream ends with an error.
  */
 export const MAX_TOOL_ARGUMENT_CHARS = 16 * 1024 * 1024;
+
+const USAGE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
 
 interface OpenBlock {
   open: boolean;
@@ -96,38 +99,36 @@ export class MessageAssembler {
   }
 
   startText(providerData?: ProviderData): number {
-    const part: TextContent = { type: 'text', text: '' };
-    if (providerData) part.providerData = providerData;
-    const index = this.open(part);
-    this.#stream.push({ type: 'text_start', contentIndex: index, partial: this.message });
-    return index;
+    return this.open({ type: 'text', text: '' }, 'text', providerData);
   }
 
   startThinking(providerData?: ProviderData, redacted?: boolean): number {
     const part: ThinkingContent = { type: 'thinking', thinking: '' };
     if (redacted) part.redacted = true;
-    if (providerData) part.providerData = providerData;
-    const index = this.open(part);
-    this.#stream.push({ type: 'thinking_start', contentIndex: index, partial: this.message });
-    return index;
+    return this.open(part, 'thinking', providerData);
   }
 
   startToolCall(id: string, name: string, providerData?: ProviderData): number {
-    const part: ToolCall = { type: 'toolCall', id, name, arguments: {} };
-    if (providerData) part.providerData = providerData;
-    const index = this.open(part, new PartialJsonParser());
-    this.#stream.push({ type: 'toolcall_start', contentIndex: index, partial: this.message });
-    return index;
+    return this.open({ type: 'toolCall', id, name, arguments: {} }, 'toolcall', providerData, new PartialJsonParser());
   }
 
-  private open(part: AssistantMessage['content'][number], parser?: PartialJsonParser): number {
+  /** Appends a block and emits its `*_start` event (after `start`, once). */
+  private open(
+    part: AssistantMessage['content'][number],
+    kind: 'text' | 'thinking' | 'toolcall',
+    providerData?: ProviderData,
+    parser?: PartialJsonParser,
+  ): number {
+    if (providerData) part.providerData = providerData;
     this.emitStart();
+    const content = this.message.content;
     // Text and thinking never overlap another block; tool calls may (parallel calls stream by index).
     if (this.#openProse !== -1) this.endBlock(this.#openProse);
-    if (part.type !== 'toolCall') this.#openProse = this.message.content.length;
-    const index = this.message.content.length;
-    this.message.content.push(part);
-    this.#blocks.push(parser ? { open: true, parser, raw: '' } : { open: true, raw: '' });
+    const index = content.length;
+    if (!parser) this.#openProse = index;
+    content.push(part);
+    this.#blocks.push({ open: true, parser, raw: '' });
+    this.#stream.push({ type: `${kind}_start`, contentIndex: index, partial: this.message } as AssistantMessageEvent);
     return index;
   }
 
@@ -206,20 +207,24 @@ export class MessageAssembler {
     if (!block?.open || !part) return;
     block.open = false;
     if (index === this.#openProse) this.#openProse = -1;
-    if (part.type === 'text') {
-      this.#stream.push({ type: 'text_end', contentIndex: index, content: part.text, partial: this.message });
-    } else if (part.type === 'thinking') {
-      this.#stream.push({ type: 'thinking_end', contentIndex: index, content: part.thinking, partial: this.message });
-    } else {
-      // Without a parser the arguments arrived whole and parsed (toolCallArguments).
-      if (block.parser) {
-        const parsed = finishToolArguments(block.parser, block.raw);
-        part.arguments = parsed.value;
-        if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
-        block.parser = undefined;
-      }
-      this.#stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
+    if (part.type !== 'toolCall') {
+      const content = part.type === 'text' ? part.text : part.thinking;
+      this.#stream.push({
+        type: `${part.type}_end`,
+        contentIndex: index,
+        content,
+        partial: this.message,
+      } as AssistantMessageEvent);
+      return;
     }
+    // Without a parser the arguments arrived whole and parsed (toolCallArguments).
+    if (block.parser) {
+      const parsed = finishToolArguments(block.parser, block.raw);
+      part.arguments = parsed.value;
+      if (parsed.error !== undefined) part.invalidArguments = { raw: block.raw, error: parsed.error };
+      block.parser = undefined;
+    }
+    this.#stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
   }
 
   private endAllBlocks(): void {
@@ -237,10 +242,7 @@ export class MessageAssembler {
    */
   setUsage(update: UsageUpdate): void {
     const usage: Usage = this.message.usage;
-    if (update.input !== undefined) usage.input = tokens(update.input);
-    if (update.output !== undefined) usage.output = tokens(update.output);
-    if (update.cacheRead !== undefined) usage.cacheRead = tokens(update.cacheRead);
-    if (update.cacheWrite !== undefined) usage.cacheWrite = tokens(update.cacheWrite);
+    for (const key of USAGE_KEYS) if (update[key] !== undefined) usage[key] = tokens(update[key]);
     usage.totalTokens = usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
     usage.cost = calculateCost(this.#model, usage);
   }
@@ -250,8 +252,8 @@ export class MessageAssembler {
     if (this.#ended) return;
     this.endAllBlocks();
     // Some servers report `stop` after tool calls; the content is what counts.
-    let final: 'stop' | 'length' | 'toolUse' = reason;
-    if (reason === 'stop' && this.message.content.some((part) => part.type === 'toolCall')) final = 'toolUse';
+    const final =
+      reason === 'stop' && this.message.content.some((part) => part.type === 'toolCall') ? 'toolUse' : reason;
     this.message.stopReason = final;
     this.#ended = true;
     this.emitStart();
@@ -266,8 +268,7 @@ export class MessageAssembler {
   ): void {
     if (this.#ended) return;
     this.#ended = true;
-    const stopReason: StopReason = reason;
-    this.message.stopReason = stopReason;
+    this.message.stopReason = reason;
     this.message.errorMessage = this.redact(errorMessage);
     Object.assign(this.message, typeof info === 'string' ? { errorKind: info } : info);
     this.emitStart();
