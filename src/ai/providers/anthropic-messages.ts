@@ -133,8 +133,11 @@ function buildRequest(
     'anthropic-dangerous-direct-browser-access': 'true',
   };
   if (apiKey) headers['x-api-key'] = apiKey;
-  const baseUrl = model.baseUrl.endsWith('/') ? model.baseUrl.replace(/\/+$/, '') : model.baseUrl;
-  return { url: `${baseUrl}/v1/messages`, headers, body: buildBody(model, context, options) };
+  return {
+    url: `${model.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+    headers,
+    body: buildBody(model, context, options),
+  };
 }
 
 function buildBody(model: Model, context: Context, options: StreamOptions): WireRequestBody {
@@ -183,10 +186,8 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
 
 function toWireToolChoice(choice: ToolChoice | undefined): WireToolChoice | undefined {
   if (choice === undefined) return undefined;
-  if (choice === 'auto') return { type: 'auto' };
-  if (choice === 'required') return { type: 'any' };
-  if (choice === 'none') return { type: 'none' };
-  return { type: 'tool', name: choice.name };
+  if (choice === 'auto' || choice === 'none') return { type: choice };
+  return choice === 'required' ? { type: 'any' } : { type: 'tool', name: choice.name };
 }
 
 // ---------------------------------------------------------------- context conversion
@@ -286,7 +287,7 @@ function markLastBlock(messages: WireMessage[]): void {
 /** Per-block state for the wire index; `input` is a tool's start-time input, used only if no deltas come. */
 interface BlockState {
   index: number;
-  input: string | undefined;
+  input?: string | undefined;
 }
 
 async function consumeStream(response: Response, asm: MessageAssembler, touch: () => void): Promise<void> {
@@ -333,8 +334,8 @@ async function consumeStream(response: Response, asm: MessageAssembler, touch: (
         return;
     }
   };
-  if (!response.body) return;
-  await readServerSentEvents(response.body, onEvent, touch);
+  // runProviderStream hands over only a response with a body.
+  await readServerSentEvents(response.body as ReadableStream<Uint8Array>, onEvent, touch);
 }
 
 function startBlock(asm: MessageAssembler, block: WireContentBlock): BlockState | undefined {
@@ -342,16 +343,16 @@ function startBlock(asm: MessageAssembler, block: WireContentBlock): BlockState 
     case 'text': {
       const index = asm.startText();
       if (block.text) asm.textDelta(index, block.text);
-      return { index, input: undefined };
+      return { index };
     }
     case 'thinking': {
       const index = asm.startThinking();
       if (block.thinking) asm.thinkingDelta(index, block.thinking);
       if (block.signature) asm.addProviderData(index, { signature: block.signature });
-      return { index, input: undefined };
+      return { index };
     }
     case 'redacted_thinking':
-      return { index: asm.startThinking({ data: block.data }, true), input: undefined };
+      return { index: asm.startThinking({ data: block.data }, true) };
     case 'tool_use': {
       const index = asm.startToolCall(block.id, block.name);
       // Anthropic streams the input and starts with `{}`; some compatible servers send it whole here instead.
@@ -397,17 +398,13 @@ function applyUsage(asm: MessageAssembler, usage: WireUsage | undefined): void {
 
 type StopMapping = 'stop' | 'length' | 'toolUse' | 'refusal';
 
-function mapStopReason(reason: string | null | undefined): StopMapping {
-  switch (reason) {
-    case 'max_tokens':
-    case 'model_context_window_exceeded':
-      return 'length';
-    case 'tool_use':
-      return 'toolUse';
-    case 'refusal':
-      return 'refusal';
-    default:
-      // end_turn, stop_sequence, pause_turn, and reasons added later.
-      return 'stop';
-  }
+function mapStopReason(reason: string): StopMapping {
+  // end_turn, stop_sequence, pause_turn, and reasons added later are `stop`.
+  return reason === 'max_tokens' || reason === 'model_context_window_exceeded'
+    ? 'length'
+    : reason === 'tool_use'
+      ? 'toolUse'
+      : reason === 'refusal'
+        ? reason
+        : 'stop';
 }
