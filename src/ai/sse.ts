@@ -87,53 +87,40 @@ function createFeed(onEvent: (event: EventSourceMessage) => void): (chunk: strin
         if (!value.includes('\0')) id = value;
     }
   };
-  const line = (text: string, start: number, end: number): void => {
-    if (start === end) {
-      if (dataLines > 0) onEvent({ id, event, data });
-      id = event = undefined;
-      data = '';
-      dataLines = 0;
-    } else if (text.startsWith('data:', start)) {
-      // Most lines are data: read without slicing the field name.
-      const value = text.slice(start + (text.charCodeAt(start + 5) === 32 ? 6 : 5), end);
-      data = dataLines++ === 0 ? value : `${data}\n${value}`;
-    } else field(text.slice(start, end));
-  };
-  /** Reads every complete line of `text`; returns the rest. A CR at the very end waits: an LF may follow. */
-  const lines = (text: string): string => {
+  /** Reads every complete line of `text`, whose lines end in LF; returns the rest. */
+  const lfLines = (text: string): string => {
     let start = 0;
-    let cr = text.indexOf('\r');
-    let lf = text.indexOf('\n');
-    if (cr === -1) {
-      for (; lf !== -1; lf = text.indexOf('\n', start)) {
-        if (lf === start) {
-          if (dataLines > 0) onEvent({ id, event, data });
+    for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', start)) {
+      if (lf === start) {
+        if (dataLines > 0) onEvent({ id, event, data });
+        id = event = undefined;
+        data = '';
+        dataLines = 0;
+      } else if (text.startsWith('data:', start)) {
+        // Most lines are data: read without slicing the field name.
+        const value = text.slice(start + (text.charCodeAt(start + 5) === 32 ? 6 : 5), lf);
+        if (dataLines === 0 && text.charCodeAt(lf + 1) === 10) {
+          // An event of one data line: dispatched without buffering it.
+          onEvent({ id, event, data: value });
           id = event = undefined;
-          data = '';
-          dataLines = 0;
-        } else if (text.startsWith('data:', start)) {
-          const value = text.slice(start + (text.charCodeAt(start + 5) === 32 ? 6 : 5), lf);
-          if (dataLines === 0 && text.charCodeAt(lf + 1) === 10) {
-            // An event of one data line: dispatched without buffering it.
-            onEvent({ id, event, data: value });
-            id = event = undefined;
-            lf++;
-          } else data = dataLines++ === 0 ? value : `${data}\n${value}`;
-        } else if (text.startsWith('event:', start)) {
-          event = text.slice(start + (text.charCodeAt(start + 6) === 32 ? 7 : 6), lf) || undefined;
-        } else field(text.slice(start, lf));
-        start = lf + 1;
-      }
-      return text.slice(start);
+          lf++;
+        } else data = dataLines++ === 0 ? value : `${data}\n${value}`;
+      } else if (text.startsWith('event:', start)) {
+        event = text.slice(start + (text.charCodeAt(start + 6) === 32 ? 7 : 6), lf) || undefined;
+      } else field(text.slice(start, lf));
+      start = lf + 1;
     }
-    for (;;) {
-      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
-      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
-      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
-      if (end === -1 || (end === cr && end === text.length - 1)) return text.slice(start);
-      line(text, start, end);
-      start = end + (end === cr && text.charCodeAt(end + 1) === 10 ? 2 : 1);
-    }
+    return text.slice(start);
+  };
+  /**
+   * Reads every complete line of `text`; returns the rest. CRLF and CR become
+   * LF first, but a CR at the very end waits: an LF may follow.
+   */
+  const lines = (text: string): string => {
+    if (!text.includes('\r')) return lfLines(text);
+    const held = text.endsWith('\r');
+    const rest = lfLines((held ? text.slice(0, -1) : text).replace(/\r\n?/g, '\n'));
+    return held ? `${rest}\r` : rest;
   };
   return (chunk: string): void => {
     if (pending.length === 0 || chunk.includes('\n') || chunk.includes('\r')) {
