@@ -40,27 +40,9 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NO_ESCAPE = 0;
 const AFTER_BACKSLASH = -1;
 
-/** `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the one-character escapes. */
-function isSimpleEscape(code: number): boolean {
-  return (
-    code === 0x22 ||
-    code === 0x5c ||
-    code === 0x2f ||
-    code === 0x62 ||
-    code === 0x66 ||
-    code === 0x6e ||
-    code === 0x72 ||
-    code === 0x74
-  );
-}
-
-function isHexDigit(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
-}
-
-function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
-}
+/** After a backslash: the one-character escapes (`u` is read apart). */
+const SIMPLE_ESCAPES = '"\\/bfnrt';
+const HEX_DIGIT = /[\dA-Fa-f]/;
 
 export class PartialJsonParser {
   /** The value parsed so far; `undefined` until a value has begun. */
@@ -104,7 +86,7 @@ export class PartialJsonParser {
         if (!this.endScalar(this.#offset + i)) return;
         continue; // re-read this character in the new mode
       }
-      if (isWhitespace(code)) {
+      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) {
         i++;
         continue;
       }
@@ -140,36 +122,26 @@ export class PartialJsonParser {
   }
 
   private structural(char: string, code: number, position: number): boolean {
-    switch (this.#mode) {
-      case VALUE:
-      case VALUE_OR_END:
-        if (char === ']' && this.#mode === VALUE_OR_END) return this.close(true, position, char);
-        return this.beginValue(char, code, position);
-      case KEY_OR_END:
-        if (char === '}') return this.close(false, position, char);
-        if (char === '"') return this.beginString(true);
-        return this.unexpected(char, position);
-      case KEY:
-        if (char === '"') return this.beginString(true);
-        return this.unexpected(char, position);
-      case COLON:
-        if (char !== ':') return this.unexpected(char, position);
-        this.#mode = VALUE;
-        return true;
-      case AFTER: {
-        const frame = this.#stack[this.#stack.length - 1] as Frame;
-        if (char === ',') {
-          this.#mode = frame.isArray ? VALUE : KEY;
-          return true;
-        }
-        if (char === ']' || char === '}') return this.close(char === ']', position, char);
-        return this.unexpected(char, position);
-      }
-      case DONE:
-        return this.fail(`Unexpected data after JSON at position ${position}`);
-      default:
-        return false;
+    const mode = this.#mode;
+    if (mode === DONE) return this.fail(`Unexpected data after JSON at position ${position}`);
+    if (mode === COLON && char === ':') {
+      this.#mode = VALUE;
+      return true;
     }
+    if (mode === AFTER && char === ',') {
+      this.#mode = (this.#stack[this.#stack.length - 1] as Frame).isArray ? VALUE : KEY;
+      return true;
+    }
+    // `]` may end an array at its start or after a value, `}` an object likewise; the frame must match.
+    if (
+      (char === ']' && (mode === VALUE_OR_END || mode === AFTER)) ||
+      (char === '}' && (mode === KEY_OR_END || mode === AFTER))
+    ) {
+      return this.close(char === ']', position, char);
+    }
+    if (char === '"' && (mode === KEY_OR_END || mode === KEY)) return this.beginString(true);
+    if (mode === VALUE || mode === VALUE_OR_END) return this.beginValue(char, code, position);
+    return this.unexpected(char, position);
   }
 
   private beginValue(char: string, code: number, position: number): boolean {
@@ -236,13 +208,13 @@ export class PartialJsonParser {
         }
       } else if (state === AFTER_BACKSLASH) {
         if (code === 0x75 /* u */) state = 4;
-        else if (isSimpleEscape(code)) state = NO_ESCAPE;
+        else if (SIMPLE_ESCAPES.includes(chunk[i] as string)) state = NO_ESCAPE;
         else {
           this.unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
       } else {
-        if (!isHexDigit(code)) {
+        if (!HEX_DIGIT.test(chunk[i] as string)) {
           this.unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
