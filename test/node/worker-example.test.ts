@@ -139,6 +139,8 @@ describe('examples/worker under wrangler dev', { timeout: 60_000 }, () => {
         messages: [],
         stopReason: 'error',
         errorMessage: 'connectAgent: HTTP 401: unauthorized',
+        errorKind: 'auth',
+        errorStatus: 401,
       });
     }
 
