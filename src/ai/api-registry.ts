@@ -1,6 +1,7 @@
 import { MessageAssembler } from './assembler.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { builtinLoaders } from './providers/index.js';
+import { describe } from './request.js';
 import type { Api, KnownApi, StreamFunction } from './types.js';
 
 /**
@@ -44,7 +45,7 @@ function lazyBuiltin(api: Api): StreamFunction | undefined {
   if (!Object.hasOwn(builtinLoaders, api)) return undefined;
   const load = builtinLoaders[api as KnownApi];
   lazy = lazyStreamFunction(async () => {
-    const streamFunction = await load();
+    const streamFunction = (await load()).default;
     provideBuiltinApi(api, streamFunction);
     return streamFunction;
   });
@@ -79,8 +80,10 @@ export function lazyStreamFunction(load: () => Promise<StreamFunction>): StreamF
         for await (const event of streamFunction(model, context, options)) out.push(event);
       })
       .catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        new MessageAssembler(model, out).fail('error', `Could not load the "${model.api}" protocol: ${reason}`);
+        new MessageAssembler(model, out).fail(
+          'error',
+          `Could not load the "${model.api}" protocol: ${describe(error)}`,
+        );
       });
     return out;
   };

@@ -77,11 +77,8 @@ export class AssistantMessageEventStream
   constructor() {
     super(
       (event) => event.type === 'done' || event.type === 'error',
-      (event) => {
-        if (event.type === 'done') return event.message;
-        if (event.type === 'error') return event.error;
-        throw new Error('not a terminal event');
-      },
+      // Called only for a terminal event: `done` or `error`.
+      (event) => (event.type === 'done' ? event.message : (event as { error: AssistantMessage }).error),
     );
   }
 }

@@ -118,6 +118,8 @@ type WireStreamEvent =
 // ---------------------------------------------------------------- entry point
 
 export const streamAnthropic: StreamFunction = defineStreamFunction(buildRequest, consumeStream);
+/** The registry loads it by this name: one name for all, fewer bytes in every bundle. */
+export default streamAnthropic;
 
 function buildRequest(
   model: Model,

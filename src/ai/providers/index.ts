@@ -16,11 +16,11 @@
  */
 import type { KnownApi, StreamFunction } from '../types.js';
 
-export const builtinLoaders: Record<KnownApi, () => Promise<StreamFunction>> = {
-  'anthropic-messages': () => import('./anthropic-messages.js').then((m) => m.streamAnthropic),
-  'openai-completions': () => import('./openai-completions.js').then((m) => m.streamOpenAICompletions),
-  'openai-responses': () => import('./openai-responses.js').then((m) => m.streamOpenAIResponses),
-  'google-generative-ai': () => import('./google/index.js').then((m) => m.streamGoogle),
-  // Its options extend StreamOptions; the registry hands it whatever the caller passed to stream().
-  'bedrock-converse-stream': () => import('./bedrock/index.js').then((m) => m.streamBedrock as StreamFunction),
-};
+/** Each module's default export is its stream function (Bedrock's options extend StreamOptions; the registry hands it whatever the caller passed to stream()). */
+export const builtinLoaders = {
+  'anthropic-messages': () => import('./anthropic-messages.js'),
+  'openai-completions': () => import('./openai-completions.js'),
+  'openai-responses': () => import('./openai-responses.js'),
+  'google-generative-ai': () => import('./google/index.js'),
+  'bedrock-converse-stream': () => import('./bedrock/index.js'),
+} as Record<KnownApi, () => Promise<{ default: StreamFunction }>>;

@@ -164,6 +164,8 @@ type WireEvent =
 // ---------------------------------------------------------------- entry point
 
 export const streamOpenAIResponses: StreamFunction = defineStreamFunction(buildRequest, consumeStream);
+/** The registry loads it by this name: one name for all, fewer bytes in every bundle. */
+export default streamOpenAIResponses;
 
 function buildRequest(
   model: Model,

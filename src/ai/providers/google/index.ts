@@ -3,4 +3,5 @@
  * Gemini accepts for function declarations (`gemini-schema.ts`). Code another
  * protocol needs belongs in `src/ai/`, not here.
  */
-export { streamGoogle } from './google-generative-ai.js';
+// `default` for the registry, which loads every protocol by that one name.
+export { streamGoogle as default, streamGoogle } from './google-generative-ai.js';
