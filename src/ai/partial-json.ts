@@ -40,9 +40,23 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NO_ESCAPE = 0;
 const AFTER_BACKSLASH = -1;
 
-/** After a backslash: the one-character escapes (`u` is read apart). */
-const SIMPLE_ESCAPES = '"\\/bfnrt';
-const HEX_DIGIT = /[\dA-Fa-f]/;
+/** `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the one-character escapes. */
+function isSimpleEscape(code: number): boolean {
+  return (
+    code === 0x22 ||
+    code === 0x5c ||
+    code === 0x2f ||
+    code === 0x62 ||
+    code === 0x66 ||
+    code === 0x6e ||
+    code === 0x72 ||
+    code === 0x74
+  );
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
+}
 
 export class PartialJsonParser {
   /** The value parsed so far; `undefined` until a value has begun. */
@@ -208,13 +222,13 @@ export class PartialJsonParser {
         }
       } else if (state === AFTER_BACKSLASH) {
         if (code === 0x75 /* u */) state = 4;
-        else if (SIMPLE_ESCAPES.includes(chunk[i] as string)) state = NO_ESCAPE;
+        else if (isSimpleEscape(code)) state = NO_ESCAPE;
         else {
           this.unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
       } else {
-        if (!HEX_DIGIT.test(chunk[i] as string)) {
+        if (!isHexDigit(code)) {
           this.unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
