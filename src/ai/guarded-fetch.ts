@@ -16,7 +16,7 @@ import { parseUrl } from './base-url.js';
 
 export const MAX_REDIRECTS = 5;
 
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
 /** A redirect qcore refused to follow. Not worth a retry: the server will answer the same. */
 export class RedirectRefusedError extends Error {
@@ -46,7 +46,7 @@ export async function fetchSameOrigin(
     const status = response.status;
     const location = response.headers.get('location');
     // fetch hands back a redirect status without a Location as an ordinary answer.
-    if (!REDIRECT_STATUSES.has(status) || location === null) return response;
+    if (!REDIRECT_STATUSES.includes(status) || location === null) return response;
     void response.body?.cancel().catch(() => {});
     // Not a URL: refused like another origin.
     const target = parseUrl(location, current);
