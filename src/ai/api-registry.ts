@@ -11,9 +11,11 @@ import type { Api, KnownApi, StreamFunction } from './types.js';
  * built-in back. A built-in's code loads the first time it streams.
  */
 const registered = new Map<string, StreamFunction>();
-/** Built-ins whose code is loaded. Kept apart so a user's registration wins and can be undone. */
+/**
+ * Built-ins, kept apart so a user's registration wins and can be undone: the
+ * loaded code, or until then the stream function that loads it.
+ */
 const builtins = new Map<string, StreamFunction>();
-const lazyBuiltins = new Map<string, StreamFunction>();
 
 export function registerApi(api: Api, streamFunction: StreamFunction): void {
   registered.set(api, streamFunction);
@@ -39,17 +41,15 @@ export function builtinApi(api: KnownApi): StreamFunction {
 }
 
 function lazyBuiltin(api: Api): StreamFunction | undefined {
-  let lazy = lazyBuiltins.get(api);
-  if (lazy) return lazy;
   // An own property only: `toString` is no protocol.
   if (!Object.hasOwn(builtinLoaders, api)) return undefined;
   const load = builtinLoaders[api as KnownApi];
-  lazy = lazyStreamFunction(async () => {
+  const lazy = lazyStreamFunction(async () => {
     const streamFunction = (await load()).default;
     provideBuiltinApi(api, streamFunction);
     return streamFunction;
   });
-  lazyBuiltins.set(api, lazy);
+  builtins.set(api, lazy);
   return lazy;
 }
 
