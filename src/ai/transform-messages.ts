@@ -99,9 +99,8 @@ function syntheticResult(call: ToolCall, timestamp: number): ToolResultMessage {
  * original, so two long ids do not collide.
  */
 export function normalizeToolCallId(id: string, maxLength: number): string {
-  let clean = id.replace(/[^A-Za-z0-9_-]/g, '_');
-  if (clean.length === 0) clean = 'call';
-  if (clean.length <= maxLength && clean === id) return id;
+  // A valid id comes back as the same string: `clean` equals it.
+  const clean = id.replace(/[^A-Za-z0-9_-]/g, '_') || 'call';
   if (clean.length <= maxLength) return clean;
   return `${clean.slice(0, maxLength - 9)}_${hash(id)}`;
 }
