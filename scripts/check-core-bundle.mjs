@@ -15,14 +15,14 @@ import { build } from 'esbuild';
  * its target prints the modules behind it. Lower a budget when a change makes room; never raise it.
  */
 const PROTOCOLS = {
-  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages.ts', target: 12_000, budget: 14_000 },
-  'openai-completions': { file: 'src/ai/providers/openai-completions.ts', budget: 14_500 },
-  'openai-responses': { file: 'src/ai/providers/openai-responses.ts', budget: 15_000 },
-  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai.ts', budget: 16_500 },
+  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages.ts', target: 12_000, budget: 13_500 },
+  'openai-completions': { file: 'src/ai/providers/openai-completions.ts', budget: 13_500 },
+  'openai-responses': { file: 'src/ai/providers/openai-responses.ts', budget: 14_000 },
+  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai.ts', budget: 15_500 },
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
-  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream.ts', budget: 18_000 },
+  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream.ts', budget: 17_000 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 54_000 };
+const WHOLE_CORE = { target: 40_000, budget: 52_000 };
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.

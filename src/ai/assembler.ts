@@ -8,7 +8,6 @@ import type {
   ErrorKind,
   Model,
   ProviderData,
-  StopReason,
   TextContent,
   ThinkingContent,
   ToolCall,
