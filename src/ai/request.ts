@@ -4,7 +4,7 @@ import { apiKeyEnvNames, getEnvApiKey } from './env.js';
 import { errorKind, isRetryable } from './error-kind.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from './guarded-fetch.js';
-import { clipText } from './redact.js';
+import { clipText, headerSecrets } from './redact.js';
 import { StreamLimitError } from './sse.js';
 import type { Context, ErrorInfo, ErrorKind, Model, StreamFunction, StreamOptions } from './types.js';
 
@@ -136,6 +136,8 @@ export async function runProviderStream(
       options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body,
     );
     const headers = { ...model.headers, ...request.headers, ...options.headers };
+    // A proxy's or gateway's credentials travel in these headers; an error body may quote them.
+    asm.addSecrets([...headerSecrets(model.headers), ...headerSecrets(options.headers)]);
     const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const { url, sign } = request;

@@ -268,6 +268,31 @@ describe.each(protocols)('$name: options and secrets', (p) => {
     }
   });
 
+  test('credentials in model.headers and options.headers are redacted from errors too', async () => {
+    const proxyKey = 'proxy-key-5f1c9a2e7b3d';
+    const gatewayToken = 'gw-token-8e4a1c6f0b2d';
+    const session = await mockSession({
+      turns: [
+        {
+          type: 'http',
+          status: 400,
+          body: { error: { message: `rejected ${proxyKey} for Bearer ${gatewayToken}` } },
+        },
+      ],
+    });
+    const model = { ...p.model(session.baseUrl), headers: { authorization: `Bearer ${gatewayToken}` } };
+    const stream = p.fn(model, hello, { ...p.auth, maxRetries: 0, headers: { 'x-proxy-api-key': proxyKey } });
+    const events: AssistantMessageEvent[] = [];
+    for await (const event of stream) events.push(event);
+    const message = await stream.result();
+    expect(message.stopReason).toBe('error');
+    expect(message.errorMessage).toContain('rejected [redacted] for ');
+    for (const secret of [proxyKey, gatewayToken]) {
+      expect(message.errorMessage).not.toContain(secret);
+      expect(JSON.stringify(events)).not.toContain(secret);
+    }
+  });
+
   test('a successful stream carries no secret either', async () => {
     const { events, message } = await run(p, [{ content: [{ type: 'text', text: 'hi' }] }]);
     expect(message.stopReason).toBe('stop');
