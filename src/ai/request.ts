@@ -137,7 +137,7 @@ export async function runProviderStream(
     );
     const headers = { ...model.headers, ...request.headers, ...options.headers };
     // A proxy's or gateway's credentials travel in these headers; an error body may quote them.
-    asm.addSecrets([...headerSecrets(model.headers), ...headerSecrets(options.headers)]);
+    asm.addSecrets(headerSecrets({ ...model.headers, ...options.headers }));
     const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const { url, sign } = request;

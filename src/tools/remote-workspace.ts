@@ -105,7 +105,14 @@ export class RemoteWorkspace implements Workspace {
     const relative = this.#resolve(path);
     checkRange(offset, length, relative);
     const response = await this.#post('/v1/fs/read', { path: relative, offset, length });
-    return new Uint8Array(await response.arrayBuffer());
+    const bytes = await readBytesUpTo(response, length);
+    // A server from before ranged reads answers with the whole file, which would be read as the range.
+    if (bytes === undefined) {
+      throw new Error(
+        `Remote workspace sent more than the ${length} bytes asked for ${relative}: a server without ranged reads (update qcore serve)`,
+      );
+    }
+    return bytes;
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
@@ -309,10 +316,41 @@ function toWorkspaceError(reported: unknown, status: number, token: string): Err
   return new Error(text);
 }
 
+/** The body's bytes, or `undefined` (and the body cancelled) once it passes `maxBytes`. */
+async function readBytesUpTo(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** A directory listing of 100,000 entries is about 5 MB; an answer past this is not a workspace's. */
+const MAX_JSON_ANSWER_BYTES = 16 * 1024 * 1024;
+
 async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
+  const bytes = await readBytesUpTo(response, MAX_JSON_ANSWER_BYTES);
+  if (bytes === undefined) throw new Error('Remote workspace sent an answer larger than 16 MiB');
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     // The parser's message quotes the text, cut at its own length: it could hold part of a secret.
     throw new Error('Remote workspace sent an answer that is not JSON');

@@ -162,4 +162,21 @@ describe('RemoteWorkspace output lines', () => {
     expect(result).toEqual({ exitCode: 0, output: 'hello world', timedOut: false });
     expect(seen).toEqual(['hello ', 'world']);
   });
+
+  test('a JSON answer is read up to 16 MiB, not until memory runs out', async () => {
+    const { body, pulled } = endlessBody('{"entries":[', '{"name":"a","type":"file"},'.repeat(8192));
+    const remote = new RemoteWorkspace(BASE, TOKEN, { fetch: scripted(() => new Response(body)).fetch });
+    const error = await failure(remote.readdir('.'));
+    expect(error.message).toBe('Remote workspace sent an answer larger than 16 MiB');
+    expect(pulled()).toBeLessThan(24 * 1024 * 1024);
+  });
+
+  test('a range answer longer than the range asked is refused, not misread', async () => {
+    const server = scripted(() => new Response(encoder.encode('0123456789abcdef')));
+    const remote = new RemoteWorkspace(BASE, TOKEN, { fetch: server.fetch });
+    const error = await failure(remote.readFileRange('log.txt', 4, 8));
+    expect(error.message).toBe(
+      'Remote workspace sent more than the 8 bytes asked for log.txt: a server without ranged reads (update qcore serve)',
+    );
+  });
 });
