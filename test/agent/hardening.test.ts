@@ -9,37 +9,13 @@ import { Agent } from '../../src/agent/agent.js';
 import { connectAgent } from '../../src/agent/connect-agent.js';
 import type { ToolResultMessage } from '../../src/ai/types.js';
 import { defineTool } from '../../src/tools/define-tool.js';
+import { endlessBody, leaks } from '../support/hostile.js';
 import { mockSession } from '../support/mock.js';
 import { scriptedStream, testModel } from '../support/scripted-stream.js';
 
 const inBrowser = typeof document !== 'undefined';
 const TOKEN = 'agent-token-Qw3rTy8uIo2pAs5dFg7hJk';
 const headers = { authorization: `Bearer ${TOKEN}`, 'x-agent-key': `${TOKEN}-custom` };
-
-function leaks(text: string | undefined, secret: string): boolean {
-  if (!text) return false;
-  for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return true;
-  return false;
-}
-
-const encoder = new TextEncoder();
-
-/** A body that sends `head`, then `filler` until cancelled (or 48 MiB, so that a client without a cap fails, not crashes). */
-function endlessBody(head: string, filler: string): { body: ReadableStream<Uint8Array>; pulled: () => number } {
-  let pulled = 0;
-  let sentHead = false;
-  const piece = encoder.encode(filler);
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled > 48 * 1024 * 1024) return controller.close();
-      const chunk = sentHead ? piece : encoder.encode(head);
-      sentHead = true;
-      pulled += chunk.length;
-      controller.enqueue(chunk);
-    },
-  });
-  return { body, pulled: () => pulled };
-}
 
 describe('connectAgent', () => {
   test('does not follow a redirect to another origin, and names only that origin', async () => {

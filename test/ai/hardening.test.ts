@@ -14,6 +14,7 @@ import { stream } from '../../src/ai/stream.js';
 import type { AssistantMessage, FetchFunction, Model, StreamFunction } from '../../src/ai/types.js';
 import { sseEvent } from '../../testing/script.js';
 import { eventStreamMessage } from '../../testing/wire/bedrock-converse-stream.js';
+import { endlessBody, leaks } from '../support/hostile.js';
 import { mockSession } from '../support/mock.js';
 
 /** Chromium turns a manual redirect into an opaque response: there no redirect can be followed. */
@@ -38,13 +39,6 @@ const context = { messages: [{ role: 'user' as const, content: 'x', timestamp: 0
 /** Long and without repeats, so that any 8 characters of it identify it. */
 const KEY = 'sk-ant-api03-Zq8vN2xK7bLm4PwR9tYc6HdJ1gFs5AeU0oIiXyTn';
 
-/** True when any 8 consecutive characters of `secret` appear in `text`. */
-function leaks(text: string | undefined, secret: string): boolean {
-  if (!text) return false;
-  for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return true;
-  return false;
-}
-
 /** A fetch that answers every request with `make()`, counting calls. */
 function answering(make: () => Response): FetchFunction & { calls: number } {
   const fn = Object.assign(
@@ -59,27 +53,6 @@ function answering(make: () => Response): FetchFunction & { calls: number } {
 }
 
 const encoder = new TextEncoder();
-
-/**
- * A body that sends `head` and then `filler` until it is cancelled; `pulled`
- * counts bytes. It stops at 48 MiB only so that a client without a cap fails
- * the test instead of running out of memory.
- */
-function endlessBody(head: string, filler: string): { body: ReadableStream<Uint8Array>; pulled: () => number } {
-  let pulled = 0;
-  let sentHead = false;
-  const piece = encoder.encode(filler);
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled > 48 * 1024 * 1024) return controller.close();
-      const chunk = sentHead ? piece : encoder.encode(head);
-      sentHead = true;
-      pulled += chunk.length;
-      controller.enqueue(chunk);
-    },
-  });
-  return { body, pulled: () => pulled };
-}
 
 /** The protocols whose key travels in a header fetch would forward to any host. */
 const keyedProtocols: { name: string; fn: StreamFunction; model: (base: string) => Model; header: string }[] = [

@@ -5,15 +5,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { RemoteWorkspace } from '../../src/tools/remote-workspace.js';
+import { endlessBody, leaks } from '../support/hostile.js';
 
 const TOKEN = 'remote-token-Zx9cVb2nMq4wEr6tYu8iOp';
 const BASE = 'https://exec.test:7700';
-
-function leaks(text: string | undefined, secret: string): boolean {
-  if (!text) return false;
-  for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return true;
-  return false;
-}
 
 interface Call {
   url: string;
@@ -38,23 +33,6 @@ function scripted(...answers: (() => Response)[]): {
 }
 
 const encoder = new TextEncoder();
-
-/** `head`, then `filler` until cancelled (or 48 MiB, so that a client without a cap fails, not crashes). */
-function endlessBody(head: string, filler: string): { body: ReadableStream<Uint8Array>; pulled: () => number } {
-  let pulled = 0;
-  let sentHead = false;
-  const piece = encoder.encode(filler);
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled > 48 * 1024 * 1024) return controller.close();
-      const chunk = sentHead ? piece : encoder.encode(head);
-      sentHead = true;
-      pulled += chunk.length;
-      controller.enqueue(chunk);
-    },
-  });
-  return { body, pulled: () => pulled };
-}
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
