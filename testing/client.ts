@@ -2,7 +2,7 @@
  * Scripts a running mock server over HTTP, from any runtime: tests in
  * Chromium and workerd use this where Node tests may call the server directly.
  */
-import type { MockRequest, MockScript, MockTurn } from './script.js';
+import type { MockRequest, MockResponder, MockScript, MockTurn } from './script.js';
 
 export interface MockSession {
   readonly id: string;
@@ -12,11 +12,16 @@ export interface MockSession {
   requests(): Promise<MockRequest[]>;
   /** Appends turns to the script. */
   push(...turns: MockTurn[]): Promise<void>;
+  /** Adds standing answers, after those the script already has (see `MockScript.responders`). */
+  respond(...responders: MockResponder<MockTurn>[]): Promise<void>;
   /** Forgets the session on the server. */
   close(): Promise<void>;
 }
 
-/** Opens an isolated session with its own script on the server at `serverUrl`. */
+/**
+ * Opens an isolated session with its own script on the server at `serverUrl`: its turns, and
+ * its `contextWindow`, `models` and `responders` (see `MockScript`), all plain data.
+ */
 export async function createMockSession(serverUrl: string, script: MockScript<MockTurn>): Promise<MockSession> {
   const origin = serverUrl.replace(/\/+$/, '');
   const created = await call<{ id: string; baseUrl: string }>(`${origin}/__mock/sessions`, 'POST', script);
@@ -27,6 +32,9 @@ export async function createMockSession(serverUrl: string, script: MockScript<Mo
     requests: () => call<MockRequest[]>(`${control}/requests`, 'GET'),
     push: async (...turns) => {
       await call(`${control}/turns`, 'POST', turns);
+    },
+    respond: async (...responders) => {
+      await call(`${control}/responders`, 'POST', responders);
     },
     close: async () => {
       await call(control, 'DELETE');

@@ -7,22 +7,21 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { contextOverflow, countReplyTokens, countRequestTokens, modelSettings } from './context.js';
 import type {
   MockApi,
   MockHttpError,
+  MockModel,
   MockReply,
   MockRequest,
+  MockResponder,
   MockScript,
   MockTurn,
   MockTurnFunction,
   WireChunk,
   WireEncoder,
 } from './script.js';
-import { anthropicEncoder } from './wire/anthropic-messages.js';
-import { bedrockEncoder } from './wire/bedrock-converse-stream.js';
-import { googleEncoder } from './wire/google-generative-ai.js';
-import { openaiCompletionsEncoder } from './wire/openai-completions.js';
-import { openaiResponsesEncoder } from './wire/openai-responses.js';
+import { encoderFor } from './wire/index.js';
 
 export interface MockServerOptions {
   /** The default session's script, answered at the server's root URL. */
@@ -41,6 +40,8 @@ export interface MockSessionHandle {
   readonly requests: MockRequest[];
   /** Appends turns to the script. */
   push(...turns: (MockTurn | MockTurnFunction)[]): void;
+  /** Adds standing answers, after those the script already has (see `MockScript.responders`). */
+  respond(...responders: MockResponder[]): void;
 }
 
 export interface MockServer {
@@ -49,6 +50,7 @@ export interface MockServer {
   /** The default session, answered at the root. */
   readonly requests: MockRequest[];
   push(...turns: (MockTurn | MockTurnFunction)[]): void;
+  respond(...responders: MockResponder[]): void;
   /** A new isolated session with its own script and recorded requests. */
   session(script?: MockScript): MockSessionHandle;
   close(): Promise<void>;
@@ -57,15 +59,46 @@ export interface MockServer {
 interface Session {
   turns: (MockTurn | MockTurnFunction)[];
   requests: MockRequest[];
+  responders: MockResponder[];
+  contextWindow?: number;
+  models?: Record<string, MockModel>;
 }
 
-const ENCODERS: Record<MockApi, WireEncoder> = {
-  'anthropic-messages': anthropicEncoder,
-  'openai-completions': openaiCompletionsEncoder,
-  'google-generative-ai': googleEncoder,
-  'openai-responses': openaiResponsesEncoder,
-  'bedrock-converse-stream': bedrockEncoder,
-};
+/** A session from a script, its plain-data settings checked so a bad script fails where it is given. */
+function sessionOf(script: Partial<MockScript> = {}): Session {
+  const session: Session = { turns: [...(script.turns ?? [])], requests: [], responders: [] };
+  if (script.contextWindow !== undefined) session.contextWindow = checkWindow(script.contextWindow, 'contextWindow');
+  if (script.models !== undefined) {
+    if (typeof script.models !== 'object' || script.models === null) throw new TypeError('models must be an object');
+    for (const [id, model] of Object.entries(script.models)) {
+      if (model?.contextWindow !== undefined)
+        checkWindow(model.contextWindow, `models[${JSON.stringify(id)}].contextWindow`);
+    }
+    session.models = { ...script.models };
+  }
+  addResponders(session, script.responders ?? []);
+  return session;
+}
+
+function checkWindow(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a number of tokens, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function addResponders(session: Session, responders: MockResponder[]): void {
+  if (!Array.isArray(responders)) throw new TypeError('responders must be an array');
+  for (const responder of responders) {
+    if (typeof responder?.whenBodyIncludes !== 'string' || responder.reply === undefined) {
+      throw new TypeError('a responder needs whenBodyIncludes (a string) and a reply');
+    }
+    session.responders.push(responder);
+  }
+}
+
+/** A request the script's control routes refuse, answered 400. */
+class ScriptError extends Error {}
 
 const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
@@ -89,7 +122,7 @@ function apiForPath(path: string): MockApi | undefined {
 
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const sessions = new Map<string, Session>();
-  const root: Session = { turns: [...(options.script?.turns ?? [])], requests: [] };
+  const root = sessionOf(options.script);
   sessions.set('', root);
   const sockets = new Set<import('node:net').Socket>();
   let nextId = 1;
@@ -97,19 +130,21 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
 
   const newSession = (script?: MockScript): MockSessionHandle => {
     const id = `s${nextId++}`;
-    const session: Session = { turns: [...(script?.turns ?? [])], requests: [] };
+    const session = sessionOf(script);
     sessions.set(id, session);
     return {
       id,
       baseUrl: `${origin}/s/${id}`,
       requests: session.requests,
       push: (...turns) => session.turns.push(...turns),
+      respond: (...responders) => addResponders(session, responders),
     };
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: `mock server: ${String(error)}` } });
+      const status = error instanceof ScriptError ? 400 : 500;
+      if (!res.headersSent) sendJson(res, status, { error: { message: `mock server: ${String(error)}` } });
       else res.destroy();
     });
   });
@@ -151,22 +186,37 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }
     const request: MockRequest = { api, method: req.method, path: rest, headers: flatHeaders(req), body };
     session.requests.push(request);
-    const next = session.turns.shift();
+    const encoder = encoderFor(api);
+    const { contextWindow, variant } = modelSettings(session, request);
+    // Over the window, the provider's own error, before any turn is consumed.
+    const overflow = contextWindow === undefined ? undefined : contextOverflow(request, contextWindow, variant);
+    if (overflow) return answer(res, encoder, overflow, request);
+    const next =
+      session.responders.find((responder) => text.includes(responder.whenBodyIncludes))?.reply ?? session.turns.shift();
     if (next === undefined) {
       return sendJson(res, 500, { error: { message: 'mock server: the script has no turn left for this request' } });
     }
-    const turn = typeof next === 'function' ? await next(request) : next;
-    await answer(res, ENCODERS[api], turn, request);
+    let turn = typeof next === 'function' ? await next(request) : next;
+    if (turn.type === undefined || turn.type === 'reply') {
+      const reply: MockReply = { ...turn };
+      if (reply.variant === undefined && variant !== undefined) reply.variant = variant;
+      // With a window, usage follows the mock's counting rule unless the script sets it.
+      if (reply.usage === undefined && contextWindow !== undefined) {
+        reply.usage = { input: countRequestTokens(request), output: countReplyTokens(reply) };
+      }
+      turn = reply;
+    }
+    await answer(res, encoder, turn, request);
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/__mock/sessions' && req.method === 'POST') {
       const text = await readBody(req);
-      const script = (text ? JSON.parse(text) : {}) as MockScript<MockTurn>;
-      const handle = newSession({ turns: script.turns ?? [] });
+      const script = (text ? JSON.parse(text) : {}) as Partial<MockScript<MockTurn>>;
+      const handle = scriptCall(() => newSession({ ...script, turns: script.turns ?? [] }));
       return sendJson(res, 201, { id: handle.id, baseUrl: handle.baseUrl });
     }
-    const match = /^\/__mock\/sessions\/([^/]+)(?:\/(requests|turns))?$/.exec(path);
+    const match = /^\/__mock\/sessions\/([^/]+)(?:\/(requests|turns|responders))?$/.exec(path);
     const session = match ? sessions.get(match[1] as string) : undefined;
     if (!match || !session) return sendJson(res, 404, { error: { message: `mock server: no control route ${path}` } });
     if (match[2] === 'requests' && req.method === 'GET') return sendJson(res, 200, session.requests);
@@ -174,6 +224,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       const turns = JSON.parse(await readBody(req)) as MockTurn[];
       session.turns.push(...turns);
       return sendJson(res, 200, { remaining: session.turns.length });
+    }
+    if (match[2] === 'responders' && req.method === 'POST') {
+      const responders = JSON.parse(await readBody(req)) as MockResponder[];
+      scriptCall(() => addResponders(session, responders));
+      return sendJson(res, 200, { responders: session.responders.length });
     }
     if (match[2] === undefined && req.method === 'DELETE') {
       sessions.delete(match[1] as string);
@@ -194,6 +249,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: origin,
     requests: root.requests,
     push: (...turns) => root.turns.push(...turns),
+    respond: (...responders) => addResponders(root, responders),
     session: newSession,
     close: () =>
       new Promise<void>((resolve) => {
@@ -201,6 +257,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         server.close(() => resolve());
       }),
   };
+}
+
+/** Runs a script change for a control route: what it refuses becomes a 400. */
+function scriptCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw error instanceof TypeError ? new ScriptError(error.message) : error;
+  }
 }
 
 async function answer(res: ServerResponse, encoder: WireEncoder, turn: MockTurn, request: MockRequest): Promise<void> {

@@ -53,6 +53,19 @@ export type MockStreamFault =
   /** Sends only SSE comment lines, one every `intervalMs` (default 50), until the client closes. */
   | { type: 'keepalive'; afterEvents?: number; intervalMs?: number };
 
+/**
+ * The flavour of `openai-completions` a reply speaks, and whose context-overflow error the
+ * session answers with:
+ * - `openai`: usage in a final chunk with empty `choices`;
+ * - `qwen`: tool-call continuation deltas with an empty `id`, usage chunk with empty `choices`;
+ * - `kimi`: reasoning in `reasoning_content`, usage inside the last choice;
+ * - `deepseek`: reasoning in `reasoning_content`, cache hits as `prompt_cache_hit_tokens`;
+ * - `openrouter`: reasoning in `reasoning`;
+ * - `llama.cpp`: llama.cpp's `llama-server`; streams as `openai`, overflows with its own
+ *   `exceed_context_size_error`.
+ */
+export type MockVariant = 'openai' | 'qwen' | 'kimi' | 'deepseek' | 'openrouter' | 'llama.cpp';
+
 /** A streamed reply, encoded in the wire format of the endpoint it answers. */
 export interface MockReply {
   type?: 'reply';
@@ -64,16 +77,8 @@ export interface MockReply {
   deltaSize?: number;
   /** Bytes per socket write; small values split events, lines and UTF-8 characters. Default: one write per event. */
   writeSize?: number;
-  /**
-   * The flavour of `openai-completions` to speak:
-   * - `openai`: usage in a final chunk with empty `choices`;
-   * - `qwen`: tool-call continuation deltas with an empty `id`, usage chunk with empty `choices`;
-   * - `kimi`: reasoning in `reasoning_content`, usage inside the last choice;
-   * - `deepseek`: reasoning in `reasoning_content`, cache hits as `prompt_cache_hit_tokens`;
-   * - `openrouter`: reasoning in `reasoning`.
-   * Default `openai`.
-   */
-  variant?: 'openai' | 'qwen' | 'kimi' | 'deepseek' | 'openrouter';
+  /** The flavour of `openai-completions` to speak (see {@link MockVariant}). Default: the model's, else `openai`. */
+  variant?: MockVariant;
   fault?: MockStreamFault;
   /** Response id sent on the wire. */
   id?: string;
@@ -119,9 +124,48 @@ export interface MockRequest {
 /** A turn computed from the request it answers (Node only). */
 export type MockTurnFunction = (request: MockRequest) => MockTurn | Promise<MockTurn>;
 
+/**
+ * What the mock knows of one model, keyed in {@link MockScript.models} by the model id as the
+ * request names it: `body.model` for `anthropic-messages`, `openai-completions` and
+ * `openai-responses`; the URL path, URL-decoded, for Gemini (`…/models/{id}:streamGenerateContent`)
+ * and Bedrock (`…/model/{id}/converse-stream`).
+ */
+export interface MockModel {
+  /**
+   * The model's context window in the mock's own tokens (see `countRequestTokens` in
+   * `testing/context.ts`). A request over it is answered with the provider's real
+   * context-overflow error; one under it streams the scripted reply, whose usage, when the
+   * reply sets none, reports the counted tokens. Overrides {@link MockScript.contextWindow}.
+   */
+  contextWindow?: number;
+  /** The `openai-completions` flavour of this model: its overflow error, and its replies' default. */
+  variant?: MockVariant;
+}
+
+/**
+ * A standing answer: a request whose raw body text contains `whenBodyIncludes` is answered with
+ * `reply` without consuming a scripted turn, as often as it comes. The first match wins; the
+ * context-window check comes first. The body is JSON, so write quotes, backslashes and newlines
+ * escaped as JSON escapes them (`\"`, `\n`).
+ */
+export interface MockResponder<TTurn = MockTurn | MockTurnFunction> {
+  whenBodyIncludes: string;
+  reply: TTurn;
+}
+
 export interface MockScript<TTurn = MockTurn | MockTurnFunction> {
   /** Answered in order, one per request. When they run out the server answers 500. */
   turns: TTurn[];
+  /**
+   * The context window of every model of the session, in the mock's own tokens; a model in
+   * {@link models} may set its own. Without one, requests are never too long and replies
+   * without `usage` report zero tokens, as before.
+   */
+  contextWindow?: number;
+  /** Per-model settings, keyed by the model id the request names (see {@link MockModel}). */
+  models?: Record<string, MockModel>;
+  /** Standing answers, checked before the turns (see {@link MockResponder}). */
+  responders?: MockResponder<TTurn>[];
 }
 
 /** Splits text into pieces of at most `size` characters, never inside a surrogate pair. */
@@ -158,4 +202,21 @@ export interface WireEncoder {
   malformed?(): WireChunk;
   /** The protocol's JSON error body for an HTTP error of this status. */
   errorBody(status: number, message: string): unknown;
+  /**
+   * The provider's real answer to a request too long for `window`, or `undefined` when it fits.
+   * `measure` is the request as the mock counts it (`measureRequest` in `testing/context.ts`).
+   */
+  contextOverflow?(measure: MockRequestMeasure, window: number, variant?: MockVariant): MockHttpError | undefined;
+}
+
+/** A request as the mock's counting rule sees it (see `measureRequest` in `testing/context.ts`). */
+export interface MockRequestMeasure {
+  /** The model id the request names, when it names one. */
+  model?: string;
+  /** Tokens of each prompt-bearing field present, by its wire name (`messages`, `tools`, `system`…). */
+  parts: Record<string, number>;
+  /** The sum of `parts`: the request's input tokens. */
+  input: number;
+  /** The output limit the request asks for (`max_tokens` and its equivalents), if any. */
+  maxTokens?: number;
 }

@@ -152,4 +152,16 @@ export const anthropicEncoder: WireEncoder = {
     const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
     return { type: 'error', error: { type, message } };
   },
+
+  // Anthropic refuses a prompt over the window, and (Claude 3.7 and later) one whose
+  // prompt plus `max_tokens` is over it, rather than truncating.
+  contextOverflow({ input, maxTokens }, window) {
+    let message: string | undefined;
+    if (input > window) message = `prompt is too long: ${input} tokens > ${window} maximum`;
+    else if (maxTokens !== undefined && input + maxTokens > window) {
+      message = `input length and \`max_tokens\` exceed context limit: ${input} + ${maxTokens} > ${window}, decrease input length or \`max_tokens\` and try again`;
+    }
+    if (message === undefined) return undefined;
+    return { type: 'http', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message } } };
+  },
 };

@@ -179,4 +179,14 @@ export const bedrockEncoder: WireEncoder = {
   errorBody(_status, message) {
     return { message };
   },
+
+  contextOverflow({ input }, window) {
+    if (input <= window) return undefined;
+    return {
+      type: 'http',
+      status: 400,
+      headers: { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+      body: { message: 'Input is too long for requested model.' },
+    };
+  },
 };

@@ -150,4 +150,10 @@ export const googleEncoder: WireEncoder = {
     const name = STATUS_NAMES[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
     return { error: { code: status, message, status: name } };
   },
+
+  contextOverflow({ input }, window) {
+    if (input <= window) return undefined;
+    const message = `The input token count (${input}) exceeds the maximum number of tokens allowed (${window}).`;
+    return { type: 'http', status: 400, body: { error: { code: 400, message, status: 'INVALID_ARGUMENT' } } };
+  },
 };

@@ -10,9 +10,19 @@
  *   `choices` when the request asked for it (OpenAI, Qwen, OpenRouter), at
  *   the top of the finish chunk (DeepSeek), or inside its choice (Kimi);
  * - `data: [DONE]`.
+ * `llama.cpp` streams as `openai`. Over a context window, each flavour answers with its own
+ * server's error body.
  * Faults and write sizes are the server's business.
  */
-import { type MockReply, type MockRequest, type MockUsage, splitText, sseEvent, type WireEncoder } from '../script.js';
+import {
+  type MockReply,
+  type MockRequest,
+  type MockRequestMeasure,
+  type MockUsage,
+  splitText,
+  sseEvent,
+  type WireEncoder,
+} from '../script.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -166,4 +176,73 @@ export const openaiCompletionsEncoder: WireEncoder = {
     } else if (status >= 500) type = 'server_error';
     return { error: { message, type, param: null, code } };
   },
+
+  contextOverflow(measure, window, variant = 'openai') {
+    const error = overflowError(measure, window, variant);
+    return error && { type: 'http', status: 400, body: { error } };
+  },
 };
+
+/**
+ * Each server's own overflow error. OpenAI, Qwen and llama.cpp check the prompt; DeepSeek,
+ * Kimi and OpenRouter the prompt plus the output limit the request asks for.
+ */
+function overflowError(
+  { input, parts, maxTokens = 0 }: MockRequestMeasure,
+  window: number,
+  variant: Variant,
+): Record<string, unknown> | undefined {
+  const requested = input + maxTokens;
+  switch (variant) {
+    case 'qwen':
+      // DashScope's compatible mode: the window is its maximum input length.
+      if (input <= window) return undefined;
+      return {
+        code: 'invalid_parameter_error',
+        param: null,
+        message: `<400> InternalError.Algo.InvalidParameter: Range of input length should be [1, ${window}]`,
+        type: 'invalid_request_error',
+      };
+    case 'kimi':
+      if (requested <= window) return undefined;
+      return {
+        message: `Invalid request: Your request exceeded model token limit: ${window}`,
+        type: 'invalid_request_error',
+      };
+    case 'deepseek':
+      if (requested <= window) return undefined;
+      return {
+        message: `This model's maximum context length is ${window} tokens. However, you requested ${requested} tokens (${input} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_request_error',
+      };
+    case 'llama.cpp':
+      if (input <= window) return undefined;
+      return {
+        code: 400,
+        message: `request (${input} tokens) exceeds the available context size (${window} tokens), try increasing it`,
+        type: 'exceed_context_size_error',
+        n_prompt_tokens: input,
+        n_ctx: window,
+      };
+    case 'openrouter': {
+      if (requested <= window) return undefined;
+      const tools = parts.tools ?? 0;
+      return {
+        message: `This endpoint's maximum context length is ${window} tokens. However, you requested about ${requested} tokens (${input - tools} of text input, ${tools} of tool input, ${maxTokens} in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`,
+        code: 400,
+        metadata: { provider_name: null },
+      };
+    }
+    default: {
+      if (input <= window) return undefined;
+      const tools = parts.tools;
+      const message =
+        tools === undefined
+          ? `This model's maximum context length is ${window} tokens. However, your messages resulted in ${input} tokens. Please reduce the length of the messages.`
+          : `This model's maximum context length is ${window} tokens. However, your messages resulted in ${input} tokens (${input - tools} in the messages, ${tools} in the functions). Please reduce the length of the messages or functions.`;
+      return { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' };
+    }
+  }
+}

@@ -212,4 +212,15 @@ export const openaiResponsesEncoder: WireEncoder = {
     } else if (status >= 500) type = 'server_error';
     return { error: { message, type, param: null, code } };
   },
+
+  // The Responses API does not say by how much.
+  contextOverflow({ input }, window) {
+    if (input <= window) return undefined;
+    const message = 'Your input exceeds the context window of this model. Please adjust your input and try again.';
+    return {
+      type: 'http',
+      status: 400,
+      body: { error: { message, type: 'invalid_request_error', param: 'input', code: 'context_length_exceeded' } },
+    };
+  },
 };
