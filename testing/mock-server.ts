@@ -143,8 +143,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      const status = error instanceof ScriptError ? 400 : 500;
-      if (!res.headersSent) sendJson(res, status, { error: { message: `mock server: ${String(error)}` } });
+      const [status, reason] = error instanceof ScriptError ? [400, error.message] : [500, String(error)];
+      if (!res.headersSent) sendJson(res, status, { error: { message: `mock server: ${reason}` } });
       else res.destroy();
     });
   });
