@@ -5,7 +5,13 @@ import { streamGoogle } from '../../src/ai/providers/google/google-generative-ai
 import { streamOpenAICompletions } from '../../src/ai/providers/openai-completions.js';
 import { streamOpenAIResponses } from '../../src/ai/providers/openai-responses.js';
 import type { Model, StreamFunction, StreamOptions, ToolCall } from '../../src/ai/types.js';
-import { type MockApi, type MockHttpError, type MockRawReply, sseEvent } from '../../testing/script.js';
+import {
+  type MockApi,
+  type MockHttpError,
+  type MockRawReply,
+  type MockVariant,
+  sseEvent,
+} from '../../testing/script.js';
 import { bedrockEvent } from '../../testing/wire/bedrock-converse-stream.js';
 
 /**
@@ -368,6 +374,50 @@ export const protocols: Protocol[] = [
     },
   },
 ];
+
+/**
+ * The OpenAI-compatible servers the mock can play (its `MockVariant`s), each as an
+ * `openai-completions` protocol whose model has that server's provider name and a model id of
+ * its own, so a session's `models[id].variant` can pick the server.
+ */
+export const completionsVariants: { variant: MockVariant; protocol: Protocol }[] = (
+  [
+    ['qwen', 'qwen', 'qwen3-coder-plus'],
+    ['kimi', 'kimi', 'kimi-k2.7-code'],
+    ['deepseek', 'deepseek', 'deepseek-flash'],
+    ['openrouter', 'openrouter', 'vendor/model-x'],
+    ['llama.cpp', 'llama.cpp', 'local-gguf'],
+  ] as const
+).map(([variant, provider, id]) => {
+  const base = protocols.find((p) => p.name === 'openai-completions') as Protocol;
+  return {
+    variant,
+    protocol: { ...base, model: (origin: string) => ({ ...base.model(origin), provider, id, name: id }) },
+  };
+});
+
+/**
+ * Each provider's context-overflow words, as its error message quotes them, for a prompt of
+ * `input` mock tokens asking for `maxTokens` of output, over `window`. Keyed by protocol name
+ * or `openai-completions` variant; the mock sends these bodies (`testing/wire/*.ts`).
+ */
+export const overflowWords: Record<string, (input: number, window: number, maxTokens: number) => string> = {
+  'anthropic-messages': (input, window) => `prompt is too long: ${input} tokens > ${window} maximum`,
+  'openai-completions': (input, window) =>
+    `This model's maximum context length is ${window} tokens. However, your messages resulted in ${input} tokens.`,
+  'openai-responses': () => 'Your input exceeds the context window of this model.',
+  'google-generative-ai': (input, window) =>
+    `The input token count (${input}) exceeds the maximum number of tokens allowed (${window}).`,
+  'bedrock-converse-stream': () => 'ValidationException: Input is too long for requested model.',
+  qwen: (_input, window) => `Range of input length should be [1, ${window}]`,
+  kimi: (_input, window) => `Your request exceeded model token limit: ${window}`,
+  deepseek: (input, window, maxTokens) =>
+    `This model's maximum context length is ${window} tokens. However, you requested ${input + maxTokens} tokens (${input} in the messages, ${maxTokens} in the completion).`,
+  openrouter: (input, window, maxTokens) =>
+    `This endpoint's maximum context length is ${window} tokens. However, you requested about ${input + maxTokens} tokens`,
+  'llama.cpp': (input, window) =>
+    `request (${input} tokens) exceeds the available context size (${window} tokens), try increasing it`,
+};
 
 /** Runs `fn` with environment variables set (or removed), creating `process.env` where the runtime has none. */
 export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
