@@ -91,35 +91,35 @@ export class MessageAssembler {
     this.#openProse = -1;
   }
 
-  private emitStart(): void {
+  #emitStart(): void {
     if (this.#started) return;
     this.#started = true;
     this.#stream.push({ type: 'start', partial: this.message });
   }
 
   startText(providerData?: ProviderData): number {
-    return this.open({ type: 'text', text: '' }, 'text', providerData);
+    return this.#open({ type: 'text', text: '' }, 'text', providerData);
   }
 
   startThinking(providerData?: ProviderData, redacted?: boolean): number {
     const part: ThinkingContent = { type: 'thinking', thinking: '' };
     if (redacted) part.redacted = true;
-    return this.open(part, 'thinking', providerData);
+    return this.#open(part, 'thinking', providerData);
   }
 
   startToolCall(id: string, name: string, providerData?: ProviderData): number {
-    return this.open({ type: 'toolCall', id, name, arguments: {} }, 'toolcall', providerData, new PartialJsonParser());
+    return this.#open({ type: 'toolCall', id, name, arguments: {} }, 'toolcall', providerData, new PartialJsonParser());
   }
 
   /** Appends a block and emits its `*_start` event (after `start`, once). */
-  private open(
+  #open(
     part: AssistantMessage['content'][number],
     kind: 'text' | 'thinking' | 'toolcall',
     providerData?: ProviderData,
     parser?: PartialJsonParser,
   ): number {
     if (providerData) part.providerData = providerData;
-    this.emitStart();
+    this.#emitStart();
     const content = this.message.content;
     // Text and thinking never overlap another block; tool calls may (parallel calls stream by index).
     if (this.#openProse !== -1) this.endBlock(this.#openProse);
@@ -226,7 +226,7 @@ export class MessageAssembler {
     this.#stream.push({ type: 'toolcall_end', contentIndex: index, toolCall: part, partial: this.message });
   }
 
-  private endAllBlocks(): void {
+  #endAllBlocks(): void {
     for (let i = 0; i < this.#blocks.length; i++) this.endBlock(i);
   }
 
@@ -249,13 +249,13 @@ export class MessageAssembler {
   /** Ends the stream successfully. Open blocks are closed first. */
   finish(reason: 'stop' | 'length' | 'toolUse'): void {
     if (this.#ended) return;
-    this.endAllBlocks();
+    this.#endAllBlocks();
     // Some servers report `stop` after tool calls; the content is what counts.
     const final =
       reason === 'stop' && this.message.content.some((part) => part.type === 'toolCall') ? 'toolUse' : reason;
     this.message.stopReason = final;
     this.#ended = true;
-    this.emitStart();
+    this.#emitStart();
     this.#stream.push({ type: 'done', reason: final, message: this.message });
   }
 
@@ -270,7 +270,7 @@ export class MessageAssembler {
     this.message.stopReason = reason;
     this.message.errorMessage = this.redact(errorMessage);
     Object.assign(this.message, typeof info === 'string' ? { errorKind: info } : info);
-    this.emitStart();
+    this.#emitStart();
     this.#stream.push({ type: 'error', reason, error: this.message });
   }
 

@@ -80,7 +80,7 @@ export class PartialJsonParser {
     const n = chunk.length;
     while (i < n) {
       if (this.#mode === STRING) {
-        i = this.readString(chunk, i);
+        i = this.#readString(chunk, i);
         continue;
       }
       const code = chunk.charCodeAt(i);
@@ -97,26 +97,26 @@ export class PartialJsonParser {
           i++;
           continue;
         }
-        if (!this.endScalar(this.#offset + i)) return;
+        if (!this.#endScalar(this.#offset + i)) return;
         continue; // re-read this character in the new mode
       }
       if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) {
         i++;
         continue;
       }
-      if (!this.structural(chunk[i] as string, code, this.#offset + i)) return;
+      if (!this.#structural(chunk[i] as string, code, this.#offset + i)) return;
       i++;
     }
     this.#offset += n;
-    if (this.#mode === STRING && !this.#stringIsKey) this.place(this.#token, false);
+    if (this.#mode === STRING && !this.#stringIsKey) this.#place(this.#token, false);
   }
 
   /** Ends the input. Returns the complete value, or sets `error`. */
   finish(): unknown {
-    if (this.#mode === NUMBER_MODE || this.#mode === LITERAL) this.endScalar(this.#offset);
+    if (this.#mode === NUMBER_MODE || this.#mode === LITERAL) this.#endScalar(this.#offset);
     if (this.#mode === DONE) return this.value;
     if (this.#mode !== ERROR) {
-      this.fail(
+      this.#fail(
         this.#mode === STRING
           ? `Unterminated string at position ${this.#offset}`
           : `Unexpected end of JSON input at position ${this.#offset}`,
@@ -125,19 +125,19 @@ export class PartialJsonParser {
     return undefined;
   }
 
-  private fail(message: string): false {
+  #fail(message: string): false {
     this.#mode = ERROR;
     this.error = message;
     return false;
   }
 
-  private unexpected(char: string, position: number): false {
-    return this.fail(`Unexpected character ${JSON.stringify(char)} at position ${position}`);
+  #unexpected(char: string, position: number): false {
+    return this.#fail(`Unexpected character ${JSON.stringify(char)} at position ${position}`);
   }
 
-  private structural(char: string, code: number, position: number): boolean {
+  #structural(char: string, code: number, position: number): boolean {
     const mode = this.#mode;
-    if (mode === DONE) return this.fail(`Unexpected data after JSON at position ${position}`);
+    if (mode === DONE) return this.#fail(`Unexpected data after JSON at position ${position}`);
     if (mode === COLON && char === ':') {
       this.#mode = VALUE;
       return true;
@@ -151,25 +151,25 @@ export class PartialJsonParser {
       (char === ']' && (mode === VALUE_OR_END || mode === AFTER)) ||
       (char === '}' && (mode === KEY_OR_END || mode === AFTER))
     ) {
-      return this.close(char === ']', position, char);
+      return this.#close(char === ']', position, char);
     }
-    if (char === '"' && (mode === KEY_OR_END || mode === KEY)) return this.beginString(true);
-    if (mode === VALUE || mode === VALUE_OR_END) return this.beginValue(char, code, position);
-    return this.unexpected(char, position);
+    if (char === '"' && (mode === KEY_OR_END || mode === KEY)) return this.#beginString(true);
+    if (mode === VALUE || mode === VALUE_OR_END) return this.#beginValue(char, code, position);
+    return this.#unexpected(char, position);
   }
 
-  private beginValue(char: string, code: number, position: number): boolean {
+  #beginValue(char: string, code: number, position: number): boolean {
     if (char === '{' || char === '[') {
       const isArray = char === '[';
       const container: Container = isArray ? [] : {};
-      this.place(container, true);
+      this.#place(container, true);
       this.#stack.push({ container, isArray, key: '' });
       this.#mode = isArray ? VALUE_OR_END : KEY_OR_END;
       return true;
     }
     if (char === '"') {
-      this.beginString(false);
-      this.place('', true);
+      this.#beginString(false);
+      this.#place('', true);
       return true;
     }
     if (char === '-' || (code >= 0x30 && code <= 0x39)) {
@@ -182,10 +182,10 @@ export class PartialJsonParser {
       this.#token = char;
       return true;
     }
-    return this.unexpected(char, position);
+    return this.#unexpected(char, position);
   }
 
-  private beginString(isKey: boolean): true {
+  #beginString(isKey: boolean): true {
     this.#mode = STRING;
     this.#stringIsKey = isKey;
     this.#token = '';
@@ -201,7 +201,7 @@ export class PartialJsonParser {
    * would build a rope of millions of tiny strings, many times the size of
    * the text (50 MB of code cost 550 MB).
    */
-  private readString(chunk: string, i: number): number {
+  #readString(chunk: string, i: number): number {
     const n = chunk.length;
     const from = i;
     let state = this.#escapeState;
@@ -217,19 +217,19 @@ export class PartialJsonParser {
           escapeStart = i;
           escaped = true;
         } else if (code < 0x20) {
-          this.fail(`Bad control character in string at position ${this.#offset + i}`);
+          this.#fail(`Bad control character in string at position ${this.#offset + i}`);
           return n;
         }
       } else if (state === AFTER_BACKSLASH) {
         if (code === 0x75 /* u */) state = 4;
         else if (isSimpleEscape(code)) state = NO_ESCAPE;
         else {
-          this.unexpected(chunk[i] as string, this.#offset + i);
+          this.#unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
       } else {
         if (!isHexDigit(code)) {
-          this.unexpected(chunk[i] as string, this.#offset + i);
+          this.#unexpected(chunk[i] as string, this.#offset + i);
           return n;
         }
         state--;
@@ -251,11 +251,11 @@ export class PartialJsonParser {
     // The scan checked every escape, so this parse cannot fail.
     if (complete !== '') this.#token += escaped ? (JSON.parse(`"${complete}"`) as string) : complete;
     if (i === n) return n;
-    this.endString();
+    this.#endString();
     return i + 1;
   }
 
-  private endString(): void {
+  #endString(): void {
     const text = this.#token;
     this.#token = '';
     if (this.#stringIsKey) {
@@ -263,25 +263,25 @@ export class PartialJsonParser {
       this.#mode = COLON;
       return;
     }
-    this.place(text, false);
-    this.afterValue();
+    this.#place(text, false);
+    this.#afterValue();
   }
 
-  private endScalar(position: number): boolean {
+  #endScalar(position: number): boolean {
     const text = this.#token;
     this.#token = '';
     let value: number | boolean | null;
     if (this.#mode === NUMBER_MODE) {
-      if (!NUMBER.test(text)) return this.fail(`Invalid number ${JSON.stringify(text)} before position ${position}`);
+      if (!NUMBER.test(text)) return this.#fail(`Invalid number ${JSON.stringify(text)} before position ${position}`);
       value = Number(text);
     } else {
       const literal = LITERALS[text];
       if (literal === undefined)
-        return this.fail(`Invalid literal ${JSON.stringify(text)} before position ${position}`);
+        return this.#fail(`Invalid literal ${JSON.stringify(text)} before position ${position}`);
       value = literal;
     }
-    this.place(value, true);
-    this.afterValue();
+    this.#place(value, true);
+    this.#afterValue();
     return true;
   }
 
@@ -289,7 +289,7 @@ export class PartialJsonParser {
    * Puts a value into the current slot. `fresh` is true the first time a
    * slot is filled; later calls update an open string in place.
    */
-  private place(value: unknown, fresh: boolean): void {
+  #place(value: unknown, fresh: boolean): void {
     const frame = this.#stack[this.#stack.length - 1];
     if (!frame) {
       this.value = value;
@@ -304,15 +304,15 @@ export class PartialJsonParser {
     }
   }
 
-  private afterValue(): void {
+  #afterValue(): void {
     this.#mode = this.#stack.length === 0 ? DONE : AFTER;
   }
 
-  private close(isArray: boolean, position: number, char: string): boolean {
+  #close(isArray: boolean, position: number, char: string): boolean {
     const frame = this.#stack[this.#stack.length - 1];
-    if (!frame || frame.isArray !== isArray) return this.unexpected(char, position);
+    if (!frame || frame.isArray !== isArray) return this.#unexpected(char, position);
     this.#stack.pop();
-    this.afterValue();
+    this.#afterValue();
     return true;
   }
 }
