@@ -7,7 +7,12 @@ import { chromiumArgs, chromiumPath } from './test/setup/chromium.js';
  * Tests under test/ai, test/agent and test/tools run unchanged in all three runtimes;
  * test/node, test/browser and test/workers only in their own.
  */
-const shared = ['test/ai/**/*.test.ts', 'test/agent/**/*.test.ts', 'test/tools/**/*.test.ts'];
+const shared = [
+  'test/ai/**/*.test.ts',
+  'test/agent/**/*.test.ts',
+  'test/session/**/*.test.ts',
+  'test/tools/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {

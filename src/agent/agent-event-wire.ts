@@ -21,7 +21,7 @@ import type {
   ThinkingContent,
   ToolCall,
 } from '../ai/types.js';
-import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
+import type { AgentEvent, AgentMessage, AgentStopReason, TurnMessage } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -169,11 +169,11 @@ export class AgentEventEncoder {
 export class AgentEventDecoder {
   private live: AssistantMessage | undefined;
   private readonly parsers = new Map<number, PartialJsonParser>();
-  private readonly completed: AgentMessage[] = [];
+  private readonly completed: TurnMessage[] = [];
   private ended = false;
 
   /** The messages that ended so far in this run. */
-  get messages(): readonly AgentMessage[] {
+  get messages(): readonly TurnMessage[] {
     return this.completed;
   }
 

@@ -1,20 +1,31 @@
 import { EventStream } from '../ai/event-stream.js';
 import { stream as defaultStream } from '../ai/stream.js';
-import type { AssistantMessage, Context, ErrorInfo, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
+import type { AssistantMessage, Context, ErrorInfo, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
+import { type CompactionOutcome, compactionLimits, runCompaction } from './compaction.js';
+import { estimateFixedTokens } from './context-estimate.js';
+import { ContextTracker } from './context-tracker.js';
+import { defaultConvertToLlm } from './convert-to-llm.js';
 import { CUT_TOOL_RESULT, executeToolCalls, refuseToolCalls } from './tool-execution.js';
-import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentStopReason } from './types.js';
+import type {
+  AgentEvent,
+  AgentLoopConfig,
+  AgentMessage,
+  AgentStopReason,
+  CompactionReason,
+  TurnMessage,
+} from './types.js';
 
 export const DEFAULT_MAX_TURNS = 200;
 
 export interface AgentLoopResult extends Partial<ErrorInfo> {
   /** The messages this run added, in order. */
-  messages: AgentMessage[];
+  messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
   /** Messages taken from the queues but not delivered because the run stopped; they belong back in them. */
-  undeliveredSteering: AgentMessage[];
-  undeliveredFollowUps: AgentMessage[];
+  undeliveredSteering: TurnMessage[];
+  undeliveredFollowUps: TurnMessage[];
 }
 
 /**
@@ -22,7 +33,7 @@ export interface AgentLoopResult extends Partial<ErrorInfo> {
  * own state. `result()` resolves with what the run added.
  */
 export function agentLoop(
-  prompts: AgentMessage[],
+  prompts: TurnMessage[],
   history: readonly AgentMessage[],
   config: AgentLoopConfig,
   signal?: AbortSignal,
@@ -56,17 +67,37 @@ export function agentLoop(
  * starts another round with queued follow-up messages when the inner loop
  * would stop. Never throws: failures end the run with `agent_end`.
  */
-export async function runAgentLoop(
-  prompts: AgentMessage[],
+export function runAgentLoop(
+  prompts: TurnMessage[],
   history: readonly AgentMessage[],
   config: AgentLoopConfig,
   emit: (event: AgentEvent) => void,
   signal: AbortSignal,
 ): Promise<AgentLoopResult> {
+  return runLoop(prompts, history, config, emit, signal, new ContextTracker(history, fixedTokensOf(config)));
+}
+
+/** System prompt and tools, as every request carries them. */
+export function fixedTokensOf(config: Pick<AgentLoopConfig, 'systemPrompt' | 'tools'>): number {
+  return estimateFixedTokens(config.systemPrompt, config.tools);
+}
+
+/**
+ * The loop itself. `context` tracks how full the window is; the Agent passes
+ * its own so that the count survives between runs without a rescan.
+ */
+export async function runLoop(
+  prompts: TurnMessage[],
+  history: readonly AgentMessage[],
+  config: AgentLoopConfig,
+  emit: (event: AgentEvent) => void,
+  signal: AbortSignal,
+  context: ContextTracker,
+): Promise<AgentLoopResult> {
   const messages: AgentMessage[] = [...history];
-  const added: AgentMessage[] = [];
+  const added: TurnMessage[] = [];
   const maxTurns = config.maxTurns ?? DEFAULT_MAX_TURNS;
-  let steering: AgentMessage[] = [];
+  let steering: TurnMessage[] = [];
   let pending = prompts;
   let pendingAreFollowUps = false;
   let turns = 0;
@@ -76,12 +107,38 @@ export async function runAgentLoop(
   const errorInfo: Partial<ErrorInfo> = {};
   /** The last reply ended at the token limit: a run that ends on it ends with `length`. */
   let lastCut = false;
+  const fixed = fixedTokensOf(config);
+  context.setFixed(fixed);
+  const compacting = config.compaction?.enabled !== false;
+  /** A compaction already answered an overflow in this turn; another overflow ends the run. */
+  let overflowCompacted = false;
+  /** A compaction at the threshold failed: not again in this run, where it would likely fail each turn. */
+  let thresholdFailed = false;
 
-  const append = (message: AgentMessage): void => {
+  const append = (message: TurnMessage): void => {
     emit({ type: 'message_start', message });
     messages.push(message);
     added.push(message);
+    context.add(message);
     emit({ type: 'message_end', message });
+  };
+  const compact = async (reason: CompactionReason): Promise<CompactionOutcome> => {
+    const outcome = await runCompaction({
+      messages,
+      model: config.model,
+      config,
+      reason,
+      tokensBefore: context.tokens,
+      fixedTokens: fixed,
+      keep: compactionLimits(config.model, config).keep,
+      signal,
+      emit,
+    });
+    if (outcome.ok) {
+      messages.splice(0, outcome.firstKeptIndex, outcome.message);
+      context.reset(messages, fixed);
+    }
+    return outcome;
   };
   const steeringPending = (): boolean => {
     const more = config.getSteeringMessages?.();
@@ -108,9 +165,51 @@ export async function runAgentLoop(
       for (const message of pending) append(message);
       pending = [];
 
-      const assistant = await streamAssistant(messages, config, emit, signal);
+      if (compacting && !thresholdFailed && context.tokens > compactionLimits(config.model, config).threshold) {
+        // A failed compaction still sends the request: the reserve may be enough, and an overflow gets one more try.
+        const outcome = await compact('threshold');
+        if (!outcome.ok && outcome.aborted) {
+          stopReason = 'aborted';
+          break outer;
+        }
+        thresholdFailed = !outcome.ok;
+      }
+      const assistant = await streamAssistant(messages, config, emit, signal, outputLimit(config, context.tokens));
       messages.push(assistant);
       added.push(assistant);
+      context.add(assistant);
+
+      if (compacting && isOverflow(assistant)) {
+        emit({
+          type: 'turn_end',
+          message: assistant,
+          toolResults: [],
+          contextUsage: context.usage(config.model.contextWindow),
+        });
+        const window = `${config.model.id}'s context window (${config.model.contextWindow} tokens)`;
+        const why = assistant.errorMessage ?? 'the reply stopped at the token limit before it began';
+        const ended = (): void => {
+          errorInfo.errorKind = 'context_overflow';
+          // The provider's status stays with the error, whatever failed after it.
+          if (assistant.errorStatus !== undefined) errorInfo.errorStatus = assistant.errorStatus;
+        };
+        if (overflowCompacted) {
+          stopReason = 'error';
+          errorMessage = `The conversation does not fit ${window}, even after compacting it: ${why}`;
+          ended();
+          break outer;
+        }
+        overflowCompacted = true;
+        const outcome = await compact('overflow');
+        if (outcome.ok) continue;
+        stopReason = outcome.aborted ? 'aborted' : 'error';
+        if (!outcome.aborted) {
+          errorMessage = `The conversation does not fit ${window} (${why}), and compacting it failed: ${outcome.errorMessage}`;
+          ended();
+        }
+        break outer;
+      }
+      if (assistant.stopReason !== 'error') overflowCompacted = false;
 
       let toolResults: ToolResultMessage[] = [];
       const cutCall = assistant.stopReason === 'length' ? cutToolCall(assistant) : undefined;
@@ -123,7 +222,12 @@ export async function runAgentLoop(
         toolResults = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
         for (const result of toolResults) append(result);
       }
-      emit({ type: 'turn_end', message: assistant, toolResults });
+      emit({
+        type: 'turn_end',
+        message: assistant,
+        toolResults,
+        contextUsage: context.usage(config.model.contextWindow),
+      });
       lastCut = assistant.stopReason === 'length';
 
       if (assistant.stopReason === 'error' || assistant.stopReason === 'aborted') {
@@ -174,11 +278,23 @@ export async function runAgentLoop(
   return result;
 }
 
-function defaultConvertToLlm(messages: AgentMessage[]): Message[] {
-  return messages.filter(
-    (m): m is Message =>
-      typeof m === 'object' && m !== null && (m.role === 'user' || m.role === 'assistant' || m.role === 'toolResult'),
-  );
+/**
+ * The output limit to send, when the one configured would not fit beside the
+ * input: the window minus what the request already holds.
+ */
+function outputLimit(config: AgentLoopConfig, inputTokens: number): number | undefined {
+  const limit = config.streamOptions?.maxTokens ?? config.model.maxTokens;
+  const room = config.model.contextWindow - inputTokens;
+  return room > 0 && limit > room ? room : undefined;
+}
+
+/**
+ * The provider refused the request as too long, or (a server that does not
+ * say so) stopped at the token limit before writing anything.
+ */
+function isOverflow(message: AssistantMessage): boolean {
+  if (message.stopReason === 'error') return message.errorKind === 'context_overflow';
+  return message.stopReason === 'length' && message.content.length === 0 && message.usage.output === 0;
 }
 
 /** Streams one reply, emitting message events; failures become an errored message. */
@@ -187,6 +303,7 @@ async function streamAssistant(
   config: AgentLoopConfig,
   emit: (event: AgentEvent) => void,
   signal: AbortSignal,
+  maxTokens: number | undefined,
 ): Promise<AssistantMessage> {
   let started = false;
   try {
@@ -201,6 +318,7 @@ async function streamAssistant(
     if (config.systemPrompt) context.systemPrompt = config.systemPrompt;
     if (tools && tools.length > 0) context.tools = tools;
     const options = { ...config.streamOptions, signal };
+    if (maxTokens !== undefined) options.maxTokens = maxTokens;
     const apiKey = config.getApiKey ? await config.getApiKey(config.model.provider) : undefined;
     if (apiKey) options.apiKey = apiKey;
 

@@ -1,5 +1,7 @@
 import type { AssistantMessage, Model, StreamOptions, UserMessage } from '../ai/types.js';
-import { runAgentLoop } from './agent-loop.js';
+import { fixedTokensOf, runLoop } from './agent-loop.js';
+import { compactionLimits, runCompaction } from './compaction.js';
+import { ContextTracker } from './context-tracker.js';
 import type {
   AgentEvent,
   AgentInput,
@@ -10,6 +12,9 @@ import type {
   AgentRunResult,
   AgentState,
   AgentTool,
+  CompactionResult,
+  ContextUsage,
+  TurnMessage,
 } from './types.js';
 
 type Listener = (event: AgentEvent) => void;
@@ -34,12 +39,13 @@ export class Agent {
   readonly #current: AgentState & { pendingToolCalls: Set<string> };
   readonly #options: AgentOptions;
   readonly #listeners = new Set<Listener>();
-  #steeringQueue: AgentMessage[] = [];
-  #followUpQueue: AgentMessage[] = [];
+  #steeringQueue: TurnMessage[] = [];
+  #followUpQueue: TurnMessage[] = [];
   #controller: AbortController | undefined;
   #running: Promise<AgentRunResult> | undefined;
   #run: Run | undefined;
   #currentStreamOptions: Readonly<AgentStreamOptions>;
+  #context: ContextTracker;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -54,6 +60,16 @@ export class Agent {
       pendingToolCalls: new Set(),
       error: undefined,
     };
+    this.#context = new ContextTracker(this.#current.messages, fixedTokensOf(this.#current));
+  }
+
+  /**
+   * How full the current model's context window is: the last reply's
+   * `usage.totalTokens` plus an estimate for the messages after it. Kept as
+   * messages arrive, so reading it costs nothing.
+   */
+  get contextUsage(): ContextUsage {
+    return this.#context.usage(this.#current.model.contextWindow);
   }
 
   /** A read-only view; change it through the setters and methods. */
@@ -67,10 +83,12 @@ export class Agent {
 
   setTools(tools: readonly AgentTool[]): void {
     this.#current.tools = tools;
+    this.#context.setFixed(fixedTokensOf(this.#current));
   }
 
   setSystemPrompt(systemPrompt: string): void {
     this.#current.systemPrompt = systemPrompt;
+    this.#context.setFixed(fixedTokensOf(this.#current));
   }
 
   /** The options every model call gets (the signal is the run's own). */
@@ -106,7 +124,7 @@ export class Agent {
    * reject: they end the run and set `state.error`. Calling it during a run
    * is an error; use `steer` or `followUp` then.
    */
-  prompt(input: AgentInput | AgentMessage[]): Promise<AgentRunResult> {
+  prompt(input: AgentInput | TurnMessage[]): Promise<AgentRunResult> {
     const messages = Array.isArray(input) ? input.map(toMessage) : [toMessage(input)];
     return this.start(messages, 'prompt');
   }
@@ -166,9 +184,63 @@ export class Agent {
     this.#current.pendingToolCalls.clear();
     this.#steeringQueue = [];
     this.#followUpQueue = [];
+    // A new tracker: an abandoned run still holds the old one.
+    this.#context = new ContextTracker([], fixedTokensOf(this.#current));
   }
 
-  private start(prompts: AgentMessage[], verb: 'prompt' | 'continue'): Promise<AgentRunResult> {
+  /**
+   * Compacts the history now: the older part becomes one summary message,
+   * and the most recent `keepRecentTokens` stay as they are (or, when the
+   * whole history is shorter, everything before the last prompt is
+   * summarized). `instructions` tell the summarizer what to keep. Emits
+   * `compaction_start` and `compaction_end`. Rejects during a run, when
+   * there is nothing to compact, when the summary fails, and on `abort()`;
+   * the history is then left as it was.
+   */
+  compact(instructions?: string): Promise<CompactionResult> {
+    if (this.#running) {
+      return Promise.reject(new Error('Agent.compact() was called while a run is active: await waitForIdle() first'));
+    }
+    const controller = new AbortController();
+    const run: Run = { abandoned: false };
+    this.#controller = controller;
+    this.#run = run;
+    const context = this.#context;
+    const config = this.loopConfig(run);
+    const compaction = runCompaction({
+      messages: [...this.#current.messages],
+      model: this.#current.model,
+      config,
+      reason: 'manual',
+      tokensBefore: context.tokens,
+      fixedTokens: fixedTokensOf(this.#current),
+      keep: compactionLimits(this.#current.model, config).keep,
+      signal: controller.signal,
+      emit: (event) => {
+        if (!run.abandoned) this.handle(event);
+      },
+      ...(instructions ? { instructions } : {}),
+    });
+    const running = compaction
+      .then((outcome): AgentRunResult => {
+        if (!run.abandoned && outcome.ok) context.reset(this.#current.messages, fixedTokensOf(this.#current));
+        return { messages: [], stopReason: outcome.ok ? 'stop' : outcome.aborted ? 'aborted' : 'error' };
+      })
+      .finally(() => {
+        if (run.abandoned) return;
+        if (this.#controller === controller) this.#controller = undefined;
+        this.#run = undefined;
+        this.#running = undefined;
+      });
+    this.#running = running;
+    return compaction.then((outcome) => {
+      if (!outcome.ok) throw new Error(outcome.errorMessage);
+      const { ok: _ok, ...result } = outcome;
+      return result;
+    });
+  }
+
+  private start(prompts: TurnMessage[], verb: 'prompt' | 'continue'): Promise<AgentRunResult> {
     if (this.#running) {
       return Promise.reject(
         new Error(
@@ -192,7 +264,7 @@ export class Agent {
     this.#current.isStreaming = true;
     this.#current.error = undefined;
     const history = this.#current.messages;
-    const running = runAgentLoop(
+    const running = runLoop(
       prompts,
       history,
       this.loopConfig(run),
@@ -200,6 +272,7 @@ export class Agent {
         if (!run.abandoned) this.handle(event);
       },
       controller.signal,
+      this.#context,
     )
       .then((result): AgentRunResult => {
         if (!run.abandoned) {
@@ -269,6 +342,14 @@ export class Agent {
       case 'tool_execution_end':
         state.pendingToolCalls.delete(event.toolCallId);
         break;
+      case 'compaction_end':
+        if (event.ok) {
+          // The same cut the loop makes in its copy: both hold the same messages in the same order.
+          state.messages = [event.message, ...state.messages.slice(event.firstKeptIndex)];
+          // The overflow that asked for this compaction is being retried; it is no longer the run's error.
+          if (event.reason === 'overflow') state.error = undefined;
+        }
+        break;
       case 'agent_end':
         state.isStreaming = false;
         if (event.stopReason === 'error' && !state.error) state.error = event.errorMessage ?? 'Unknown error';
@@ -291,7 +372,7 @@ function isAssistant(message: AgentMessage): message is AssistantMessage {
   return typeof message === 'object' && message !== null && 'role' in message && message.role === 'assistant';
 }
 
-function toMessage(input: AgentInput): AgentMessage {
+function toMessage(input: AgentInput): TurnMessage {
   if (typeof input === 'string') {
     const message: UserMessage = { role: 'user', content: input, timestamp: Date.now() };
     return message;

@@ -6,7 +6,7 @@ import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
 import type { ErrorInfo, ErrorKind, UserMessage } from '../ai/types.js';
 import { AgentEventDecoder, AgentWireError } from './agent-event-wire.js';
-import type { AgentEvent, AgentMessage, AgentStopReason } from './types.js';
+import type { AgentEvent, AgentMessage, AgentStopReason, TurnMessage } from './types.js';
 
 /** What to run: a new prompt, or a session's messages ending in the new input (run like `continue()`). */
 export type ConnectAgentInput = { prompt: string | UserMessage } | { messages: AgentMessage[] };
@@ -23,7 +23,7 @@ export interface ConnectAgentOptions {
 /** What the remote run's `agent_end` said, its error's kind included. */
 export interface ConnectAgentResult extends Partial<ErrorInfo> {
   /** The messages the run added, as in `agent_end`. */
-  messages: AgentMessage[];
+  messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
 }

@@ -1,7 +1,9 @@
 /**
  * The agent layer: the stateless loop (`agent-loop.ts`: prompt, stream,
  * run tools, repeat), the stateful `Agent` around it (history, queues,
- * abort), tool execution, the public types (`types.ts`), and the agent's
+ * abort), context accounting and compaction (`context-*.ts`,
+ * `compaction.ts`, `summarize.ts`), tool execution, the public types
+ * (`types.ts`), and the agent's
  * event wire format with its client `connectAgent`; `wire/` serves an agent
  * over HTTP.
  *
@@ -16,6 +18,9 @@ export type { AgentWireDelta, AgentWireEvent, AgentWireMessageUpdate } from './a
 export { AgentEventDecoder, AgentEventEncoder, AgentWireError, encodeAgentWireError } from './agent-event-wire.js';
 export type { AgentLoopResult } from './agent-loop.js';
 export { agentLoop, DEFAULT_MAX_TURNS, runAgentLoop } from './agent-loop.js';
+export { DEFAULT_KEEP_RECENT_TOKENS, DEFAULT_RESERVE_TOKENS } from './compaction.js';
 export type { AgentConnection, ConnectAgentInput, ConnectAgentOptions, ConnectAgentResult } from './connect-agent.js';
 export { connectAgent } from './connect-agent.js';
+export { estimateMessageTokens } from './context-estimate.js';
+export { defaultConvertToLlm } from './convert-to-llm.js';
 export type * from './types.js';

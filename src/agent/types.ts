@@ -66,10 +66,26 @@ export interface AgentTool<TArgs = Record<string, unknown>, TDetails = unknown> 
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging
 export interface CustomAgentMessages {}
 
-export type AgentMessage = Message | CustomAgentMessages[keyof CustomAgentMessages];
+export type AgentMessage = Message | CompactionSummaryMessage | CustomAgentMessages[keyof CustomAgentMessages];
+
+/**
+ * Stands for the older part of a conversation after a compaction: it is the
+ * first message of the history, followed by the messages kept verbatim. The
+ * default `convertToLlm` sends it as a user message.
+ */
+export interface CompactionSummaryMessage {
+  role: 'compactionSummary';
+  summary: string;
+  /** How full the context was before the compaction, in tokens. */
+  tokensBefore: number;
+  timestamp: number;
+}
+
+/** A message a run adds: every kind but a compaction summary, which comes only with `compaction_end`. */
+export type TurnMessage = Exclude<AgentMessage, CompactionSummaryMessage>;
 
 /** What `prompt`, `steer` and `followUp` take: text, or a whole message. */
-export type AgentInput = string | UserMessage | AgentMessage;
+export type AgentInput = string | UserMessage | TurnMessage;
 
 // ---------------------------------------------------------------- hooks
 
@@ -111,15 +127,68 @@ export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurn
  */
 export interface AgentRunResult extends Partial<ErrorInfo> {
   /** The messages this run added, in order. */
-  messages: AgentMessage[];
+  messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
 }
 
 /** The messages waiting in the agent's queues, in delivery order. */
 export interface AgentQueues {
-  steering: AgentMessage[];
-  followUp: AgentMessage[];
+  steering: TurnMessage[];
+  followUp: TurnMessage[];
+}
+
+// ---------------------------------------------------------------- context
+
+/** How full the model's context window is: what the next request would hold. */
+export interface ContextUsage {
+  /** The last reply's `usage.totalTokens`, plus an estimate for the messages after it. */
+  tokens: number;
+  contextWindow: number;
+  /** `tokens / contextWindow`, as a percentage from 0 to 100. */
+  percent: number;
+}
+
+/**
+ * Why a compaction ran: the next request would pass `contextWindow −
+ * reserveTokens` (`threshold`), the provider refused the request as too long
+ * (`overflow`), or `agent.compact()` was called (`manual`).
+ */
+export type CompactionReason = 'threshold' | 'overflow' | 'manual';
+
+/** What `agent.compact()` resolves with, and what `compaction_end` reports on success. */
+export interface CompactionResult {
+  summary: string;
+  tokensBefore: number;
+  tokensAfter: number;
+  /**
+   * Index, in the history as it was before the compaction, of the first
+   * message kept verbatim; every message before it is now `message`.
+   */
+  firstKeptIndex: number;
+  /** The summary message that now opens the history. */
+  message: CompactionSummaryMessage;
+}
+
+export interface CompactionOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /**
+   * Tokens kept free for the reply. Default 16,384; never less than the
+   * request's output-token limit (`maxTokens`, else the model's).
+   */
+  reserveTokens?: number;
+  /** The most recent tokens kept verbatim. Default 20,000. */
+  keepRecentTokens?: number;
+  /**
+   * Writes the summary instead of the current model. `messages` is the part
+   * being replaced, starting with the previous summary if there is one.
+   */
+  summarize?: (
+    messages: AgentMessage[],
+    signal: AbortSignal,
+    options: { instructions?: string },
+  ) => string | Promise<string>;
 }
 
 // ---------------------------------------------------------------- events
@@ -144,10 +213,10 @@ export type AgentEvent =
   | { type: 'agent_start' }
   | ({ type: 'agent_end' } & AgentRunResult)
   | { type: 'turn_start' }
-  | { type: 'turn_end'; message: AssistantMessage; toolResults: ToolResultMessage[] }
-  | { type: 'message_start'; message: AgentMessage }
+  | { type: 'turn_end'; message: AssistantMessage; toolResults: ToolResultMessage[]; contextUsage: ContextUsage }
+  | { type: 'message_start'; message: TurnMessage }
   | { type: 'message_update'; message: AssistantMessage; assistantMessageEvent: AssistantMessageEvent }
-  | { type: 'message_end'; message: AgentMessage }
+  | { type: 'message_end'; message: TurnMessage }
   | { type: 'tool_execution_start'; toolCallId: string; toolName: string; args: unknown }
   | {
       type: 'tool_execution_update';
@@ -163,7 +232,15 @@ export type AgentEvent =
       args: unknown;
       result: AgentToolResult;
       isError: boolean;
-    };
+    }
+  | { type: 'compaction_start'; reason: CompactionReason; tokensBefore: number }
+  | CompactionEndEvent;
+
+/** The end of a compaction: the new history's summary, or why the history was left as it was. */
+export type CompactionEndEvent = { type: 'compaction_end'; reason: CompactionReason; tokensBefore: number } & (
+  | ({ ok: true } & CompactionResult)
+  | { ok: false; aborted: boolean; errorMessage: string }
+);
 
 export type AgentEventType = AgentEvent['type'];
 
@@ -189,10 +266,15 @@ export interface AgentLoopConfig {
   afterToolCall?: (context: AfterToolCallContext) => AfterToolCallResult | Promise<AfterToolCallResult>;
   /** Model calls per run before it stops with `maxTurns`. Default 200. */
   maxTurns?: number;
+  /**
+   * Automatic compaction of the history when it nears the model's context
+   * window, and once after a `context_overflow` error. On by default.
+   */
+  compaction?: CompactionOptions;
   /** Messages to deliver after the running tools finish; polled by the loop. */
-  getSteeringMessages?: () => AgentMessage[];
+  getSteeringMessages?: () => TurnMessage[];
   /** Messages to start another round with when the agent would stop; polled by the loop. */
-  getFollowUpMessages?: () => AgentMessage[];
+  getFollowUpMessages?: () => TurnMessage[];
 }
 
 // ---------------------------------------------------------------- agent

@@ -1,7 +1,7 @@
 import type { StreamFn } from '../../src/agent/types.js';
 import { MessageAssembler } from '../../src/ai/assembler.js';
 import { AssistantMessageEventStream } from '../../src/ai/event-stream.js';
-import type { Context, Model, StreamOptions } from '../../src/ai/types.js';
+import type { Context, ErrorKind, Model, StreamOptions } from '../../src/ai/types.js';
 
 export interface ScriptedReply {
   thinking?: string;
@@ -9,6 +9,10 @@ export interface ScriptedReply {
   toolCalls?: { id?: string; name: string; args: Record<string, unknown> | string }[];
   /** Ends the reply with a provider error. */
   error?: string;
+  /** The error's kind. Default `unknown`. */
+  errorKind?: ErrorKind;
+  /** Reported usage. Default 10 input and 5 output tokens. */
+  usage?: { input: number; output: number };
   /** Streams nothing until aborted. */
   hang?: boolean;
   /** Ends the reply as cut by the token limit. */
@@ -20,6 +24,8 @@ export type ScriptedTurn = ScriptedReply | ((context: Context) => ScriptedReply)
 export interface ScriptedStreamFn extends StreamFn {
   /** The context of every call, as sent. */
   contexts: Context[];
+  /** The options of every call, without the signal. */
+  options: Omit<StreamOptions, 'signal'>[];
 }
 
 let ids = 0;
@@ -28,8 +34,11 @@ let ids = 0;
 export function scriptedStream(turns: ScriptedTurn[]): ScriptedStreamFn {
   const queue = [...turns];
   const contexts: Context[] = [];
+  const optionsSent: Omit<StreamOptions, 'signal'>[] = [];
   const fn = ((model: Model, context: Context, options?: StreamOptions) => {
     contexts.push(structuredClone(context));
+    const { signal: _signal, ...sent } = options ?? {};
+    optionsSent.push(sent);
     const out = new AssistantMessageEventStream();
     const asm = new MessageAssembler(model, out);
     const signal = options?.signal;
@@ -63,8 +72,8 @@ export function scriptedStream(turns: ScriptedTurn[]): ScriptedStreamFn {
           asm.endBlock(index);
           await step();
         }
-        asm.setUsage({ input: 10, output: 5 });
-        if (reply.error) asm.fail('error', reply.error);
+        asm.setUsage(reply.usage ?? { input: 10, output: 5 });
+        if (reply.error) asm.fail('error', reply.error, reply.errorKind ?? 'unknown');
         else asm.finish(reply.length ? 'length' : reply.toolCalls?.length ? 'toolUse' : 'stop');
       } catch {
         asm.fail('aborted', 'Request was aborted');
@@ -73,6 +82,7 @@ export function scriptedStream(turns: ScriptedTurn[]): ScriptedStreamFn {
     return out;
   }) as unknown as ScriptedStreamFn;
   fn.contexts = contexts;
+  fn.options = optionsSent;
   return fn;
 }
 
