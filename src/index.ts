@@ -27,4 +27,5 @@ export { complete, stream } from './ai/stream.js';
 export { transformMessages } from './ai/transform-messages.js';
 export type * from './ai/types.js';
 export { calculateCost } from './ai/usage.js';
+export * from './session/index.js';
 export * from './tools/index.js';
