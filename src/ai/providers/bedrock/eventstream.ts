@@ -42,58 +42,62 @@ const MAX_INTERNED_LENGTH = 64;
 const MAX_INTERNED = 256;
 
 export class EventStreamDecoder {
-  private pending = new Uint8Array(0);
+  #pending = new Uint8Array(0);
   /** Bytes of the unfinished message held in `pending`, always from offset 0. */
-  private filled = 0;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
-  private readonly interned = new Map<number, { text: string; bytes: Uint8Array }[]>();
-  private internedCount = 0;
+  #filled = 0;
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: true });
+  readonly #interned = new Map<number, { text: string; bytes: Uint8Array }[]>();
+  #internedCount = 0;
 
-  constructor(private readonly onMessage: (message: EventStreamMessage) => void) {}
+  readonly #onMessage: (message: EventStreamMessage) => void;
+
+  constructor(onMessage: (message: EventStreamMessage) => void) {
+    this.#onMessage = onMessage;
+  }
 
   /** Bytes held for a message that has not arrived whole yet. */
   get buffered(): number {
-    return this.filled;
+    return this.#filled;
   }
 
   /** Decodes every message the chunk completes. Throws `EventStreamError` on corruption. */
   push(chunk: Uint8Array): void {
     let from = 0;
     // First finish the pending message, taking from the chunk only the bytes it still needs.
-    while (this.filled > 0 && from < chunk.length) {
-      const take = Math.min(this.missing(), chunk.length - from);
-      this.append(chunk, from, from + take);
+    while (this.#filled > 0 && from < chunk.length) {
+      const take = Math.min(this.#missing(), chunk.length - from);
+      this.#append(chunk, from, from + take);
       from += take;
-      if (this.decode(this.pending, 0, this.filled) === this.filled) this.filled = 0;
+      if (this.#decode(this.#pending, 0, this.#filled) === this.#filled) this.#filled = 0;
     }
     if (from === chunk.length) return;
-    const used = this.decode(chunk, from, chunk.length);
-    if (used < chunk.length) this.append(chunk, used, chunk.length);
+    const used = this.#decode(chunk, from, chunk.length);
+    if (used < chunk.length) this.#append(chunk, used, chunk.length);
   }
 
   /** Call at the end of the stream: throws if it stopped inside a message. */
   end(): void {
-    if (this.filled === 0) return;
-    const total = this.filled >= 4 ? readU32(this.pending, 0) : undefined;
+    if (this.#filled === 0) return;
+    const total = this.#filled >= 4 ? readU32(this.#pending, 0) : undefined;
     const of = total === undefined ? '' : ` of ${total}`;
-    throw new EventStreamError(`The event stream ended inside a message (${this.filled}${of} bytes received)`, true);
+    throw new EventStreamError(`The event stream ended inside a message (${this.#filled}${of} bytes received)`, true);
   }
 
   /** Bytes still needed to complete the prelude, or else the pending message. */
-  private missing(): number {
-    if (this.filled < PRELUDE_BYTES) return PRELUDE_BYTES - this.filled;
-    return readU32(this.pending, 0) - this.filled;
+  #missing(): number {
+    if (this.#filled < PRELUDE_BYTES) return PRELUDE_BYTES - this.#filled;
+    return readU32(this.#pending, 0) - this.#filled;
   }
 
-  private append(chunk: Uint8Array, start: number, end: number): void {
-    const needed = this.filled + end - start;
-    if (needed > this.pending.length) {
-      const grown = new Uint8Array(Math.max(needed, this.pending.length * 2, MIN_BUFFER_BYTES));
-      grown.set(this.pending.subarray(0, this.filled));
-      this.pending = grown;
+  #append(chunk: Uint8Array, start: number, end: number): void {
+    const needed = this.#filled + end - start;
+    if (needed > this.#pending.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#pending.length * 2, MIN_BUFFER_BYTES));
+      grown.set(this.#pending.subarray(0, this.#filled));
+      this.#pending = grown;
     }
-    this.pending.set(chunk.subarray(start, end), this.filled);
-    this.filled = needed;
+    this.#pending.set(chunk.subarray(start, end), this.#filled);
+    this.#filled = needed;
   }
 
   /**
@@ -101,7 +105,7 @@ export class EventStreamDecoder {
    * the first incomplete one starts. A complete prelude is checked at once,
    * so a corrupt length fails fast instead of waiting for bytes that never come.
    */
-  private decode(bytes: Uint8Array, offset: number, limit: number): number {
+  #decode(bytes: Uint8Array, offset: number, limit: number): number {
     let words: DataView | undefined;
     while (limit - offset >= PRELUDE_BYTES) {
       words ??= wordsOf(bytes);
@@ -133,21 +137,21 @@ export class EventStreamDecoder {
       }
       const headersStart = offset + PRELUDE_BYTES;
       const payloadStart = headersStart + headersLength;
-      const headers = this.readHeaders(bytes, headersStart, payloadStart);
-      this.onMessage({ headers, payload: bytes.subarray(payloadStart, end - 4) });
+      const headers = this.#readHeaders(bytes, headersStart, payloadStart);
+      this.#onMessage({ headers, payload: bytes.subarray(payloadStart, end - 4) });
       offset = end;
     }
     return offset;
   }
 
-  private readHeaders(bytes: Uint8Array, start: number, end: number): Record<string, EventStreamHeaderValue> {
+  #readHeaders(bytes: Uint8Array, start: number, end: number): Record<string, EventStreamHeaderValue> {
     const headers: Record<string, EventStreamHeaderValue> = {};
     let at = start;
     while (at < end) {
       const nameLength = bytes[at] as number;
       const nameEnd = at + 1 + nameLength;
       if (nameLength === 0 || nameEnd >= end) throw corruptHeaders();
-      const name = this.text(bytes, at + 1, nameEnd);
+      const name = this.#text(bytes, at + 1, nameEnd);
       const type = bytes[nameEnd] as number;
       at = nameEnd + 1;
       let value: EventStreamHeaderValue;
@@ -184,7 +188,7 @@ export class EventStreamDecoder {
           const length = ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
           const valueEnd = at + 2 + length;
           need(valueEnd, end);
-          value = type === 6 ? bytes.slice(at + 2, valueEnd) : this.text(bytes, at + 2, valueEnd);
+          value = type === 6 ? bytes.slice(at + 2, valueEnd) : this.#text(bytes, at + 2, valueEnd);
           at = valueEnd;
           break;
         }
@@ -206,9 +210,9 @@ export class EventStreamDecoder {
     return headers;
   }
 
-  private utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  #utf8Text(bytes: Uint8Array, start: number, end: number): string {
     try {
-      return this.utf8.decode(bytes.subarray(start, end));
+      return this.#utf8.decode(bytes.subarray(start, end));
     } catch {
       throw new EventStreamError('Corrupt event stream: a header is not valid UTF-8');
     }
@@ -219,25 +223,25 @@ export class EventStreamDecoder {
    * `contentBlockDelta`, `application/json`): they are found by their length
    * and a few of their bytes, checked byte for byte, and built only once.
    */
-  private text(bytes: Uint8Array, start: number, end: number): string {
+  #text(bytes: Uint8Array, start: number, end: number): string {
     const length = end - start;
     if (length === 0) return '';
-    if (length > MAX_INTERNED_LENGTH) return this.utf8Text(bytes, start, end);
+    if (length > MAX_INTERNED_LENGTH) return this.#utf8Text(bytes, start, end);
     const key =
       length |
       ((bytes[start] as number) << 8) |
       ((bytes[start + (length >> 1)] as number) << 16) |
       ((bytes[end - 1] as number) << 24);
-    const bucket = this.interned.get(key);
+    const bucket = this.#interned.get(key);
     if (bucket !== undefined) {
       for (const candidate of bucket) if (sameBytes(candidate.bytes, bytes, start, end)) return candidate.text;
     }
-    const value = this.utf8Text(bytes, start, end);
-    if (this.internedCount < MAX_INTERNED) {
-      this.internedCount++;
+    const value = this.#utf8Text(bytes, start, end);
+    if (this.#internedCount < MAX_INTERNED) {
+      this.#internedCount++;
       const entry = { text: value, bytes: bytes.slice(start, end) };
       if (bucket) bucket.push(entry);
-      else this.interned.set(key, [entry]);
+      else this.#interned.set(key, [entry]);
     }
     return value;
   }

@@ -52,44 +52,47 @@ export function toGeminiSchema(schema: JsonSchema): JsonSchema | undefined {
 }
 
 class Converter {
-  private readonly defs: Node;
+  readonly #defs: Node;
   /** References being expanded, to cut recursion. */
-  private readonly expanding = new Set<string>();
+  readonly #expanding = new Set<string>();
 
-  constructor(private readonly root: Node) {
-    this.defs = { ...asNode(root.definitions), ...asNode(root.$defs) };
+  readonly #root: Node;
+
+  constructor(root: Node) {
+    this.#root = root;
+    this.#defs = { ...asNode(root.definitions), ...asNode(root.$defs) };
   }
 
   convert(input: unknown): Node {
     if (!isNode(input)) return {};
     const ref = input.$ref;
-    if (typeof ref !== 'string') return this.convertResolved(input);
+    if (typeof ref !== 'string') return this.#convertResolved(input);
     const { $ref: _ref, ...siblings } = input;
-    if (this.expanding.has(ref)) {
+    if (this.#expanding.has(ref)) {
       return typeof siblings.description === 'string'
         ? { type: 'object', description: siblings.description }
         : { type: 'object' };
     }
-    const target = this.lookup(ref);
-    if (!target) return this.convertResolved(siblings);
-    this.expanding.add(ref);
+    const target = this.#lookup(ref);
+    if (!target) return this.#convertResolved(siblings);
+    this.#expanding.add(ref);
     try {
       // The referring node's own keywords (a description, a default) win over the target's.
       return this.convert({ ...target, ...siblings });
     } finally {
-      this.expanding.delete(ref);
+      this.#expanding.delete(ref);
     }
   }
 
   /** Merges `allOf` members into one schema: properties and required are unioned, other keywords first-wins. */
-  private mergeAllOf(node: Node): Node {
+  #mergeAllOf(node: Node): Node {
     const { allOf, ...rest } = node;
     const merged: Node = { ...rest };
     const properties: Node = { ...asNode(rest.properties) };
     const required = new Set<string>(Array.isArray(rest.required) ? (rest.required as string[]) : []);
     for (const item of allOf as unknown[]) {
       if (!isNode(item)) continue;
-      const member = typeof item.$ref === 'string' ? { ...this.lookup(item.$ref), ...item, $ref: undefined } : item;
+      const member = typeof item.$ref === 'string' ? { ...this.#lookup(item.$ref), ...item, $ref: undefined } : item;
       for (const [key, value] of Object.entries(member)) {
         if (key === 'properties') Object.assign(properties, asNode(value));
         else if (key === 'required' && Array.isArray(value)) for (const name of value) required.add(String(name));
@@ -101,17 +104,17 @@ class Converter {
     return merged;
   }
 
-  private lookup(ref: string): Node | undefined {
-    if (ref === '#') return this.root;
+  #lookup(ref: string): Node | undefined {
+    if (ref === '#') return this.#root;
     const match = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
     if (!match) return undefined;
     const name = (match[1] as string).replace(/~1/g, '/').replace(/~0/g, '~');
-    const target = this.defs[name];
+    const target = this.#defs[name];
     return isNode(target) ? target : undefined;
   }
 
-  private convertResolved(node: Node): Node {
-    if (Array.isArray(node.allOf)) return this.convert(this.mergeAllOf(node));
+  #convertResolved(node: Node): Node {
+    if (Array.isArray(node.allOf)) return this.convert(this.#mergeAllOf(node));
     const out: Node = {};
     let nullable = node.nullable === true;
     let type: string | undefined;
