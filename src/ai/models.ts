@@ -37,11 +37,8 @@ export function getModel<P extends Provider>(provider: P, id: ModelIdOf<P>): Mod
   const model = findModel(provider, id);
   if (model) return model;
   const ids = listModels(provider).map((m) => m.id);
-  const closest = ids
-    .map((known) => ({ known, distance: editDistance(id, known) }))
-    .sort((a, b) => a.distance - b.distance)
-    .slice(0, 3)
-    .map((c) => c.known);
+  // An error path over a few dozen ids: recomputing distances while sorting costs nothing that matters.
+  const closest = ids.sort((a, b) => editDistance(id, a) - editDistance(id, b)).slice(0, 3);
   throw new Error(
     ids.length === 0
       ? `No models for provider "${provider}"; register one with registerModel`
