@@ -64,16 +64,22 @@ export async function summarizeWithModel(request: SummarizeRequest): Promise<str
   // Each piece also carries the summary so far, which is at most maxTokens long.
   budget -= maxTokens;
   for (let attempt = 0; ; attempt++) {
-    if (budget < 256)
+    if (budget < 256) {
       throw new SummaryError(`${model.id}'s context window is too small to write a summary in`, 'context_overflow');
+    }
+    let largest = 0;
     try {
       let summary: string | undefined;
-      for (const piece of pieces(texts, budget)) summary = await summarizePiece(request, piece, summary, maxTokens);
+      for (const piece of pieces(texts, budget)) {
+        largest = Math.max(largest, estimateTextTokens(piece));
+        summary = await summarizePiece(request, piece, summary, maxTokens);
+      }
       return summary ?? '';
     } catch (error) {
-      // The estimate ran short of the model's own count: smaller pieces, twice at most.
-      if (!(error instanceof SummaryError && error.kind === 'context_overflow') || attempt === 2) throw error;
-      budget = Math.floor(budget / 2);
+      // The server's window is smaller than the model says, or the estimate ran short of its count:
+      // pieces half the size of the one refused, three times at most.
+      if (!(error instanceof SummaryError && error.kind === 'context_overflow') || attempt === 3) throw error;
+      budget = Math.floor(Math.min(budget, largest) / 2);
     }
   }
 }
