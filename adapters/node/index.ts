@@ -1,7 +1,7 @@
 /**
  * `qcore/node`: only what needs Node. A workspace over a real directory
- * (whose `grep` matches in a worker thread), the grep matcher itself, and the
- * environment filter `exec` applies. The core's names come from `qcore`; the
+ * (whose `grep` matches in a worker thread), the grep matcher itself, the
+ * environment filter `exec` applies, and sessions as JSONL files. The core's names come from `qcore`; the
  * remote workspace endpoint from `qcore/server`, so this entry needs no hono.
  *
  * A file belongs in `adapters/node/` only if it imports Node (`node:*`);
@@ -11,6 +11,8 @@
  */
 export type { NodeGrepMatcherOptions } from './grep-worker.js';
 export { createNodeGrepMatcher } from './grep-worker.js';
+export type { JsonlSessionStoreOptions } from './jsonl-session-store.js';
+export { JsonlSessionStore } from './jsonl-session-store.js';
 export { inheritedEnvironment } from './node-exec.js';
 export type { NodeWorkspaceOptions } from './node-workspace.js';
 export { NodeWorkspace } from './node-workspace.js';
