@@ -1,8 +1,9 @@
 /**
  * `qcore/node`: only what needs Node. A workspace over a real directory
  * (whose `grep` matches in a worker thread), the grep matcher itself, the
- * environment filter `exec` applies, and sessions as JSONL files. The core's names come from `qcore`; the
- * remote workspace endpoint from `qcore/server`, so this entry needs no hono.
+ * environment filter `exec` applies, and sessions as JSONL files. The core's
+ * names come from `qcore`; the remote workspace endpoint from
+ * `qcore/server`, so this entry needs no hono.
  *
  * A file belongs in `adapters/node/` only if it imports Node (`node:*`);
  * code that needs only web standards, or hono, lives in `src/` even if

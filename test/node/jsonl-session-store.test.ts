@@ -194,7 +194,7 @@ describe('JsonlSessionStore', () => {
     await store.append('old', header());
     await store.append('old', {
       type: 'message',
-      message: { ...user(''), content: [{ type: 'text', text: 'Old one' }] },
+      message: { role: 'user', content: [{ type: 'text', text: 'Old one' }], timestamp: 1 },
     });
     await store.append('tie-a', { type: 'message', message: user('no header') });
     await store.append('tie-b', header());
@@ -223,7 +223,7 @@ describe('JsonlSessionStore', () => {
 
     expect(fs.statSync(join(dir, 'big.jsonl')).size).toBeGreaterThan(5 * 1024 * 1024);
     expect(vi.mocked(fs.readFileSync)).not.toHaveBeenCalled();
-    const readLengths = vi.mocked(fs.readSync).mock.calls.map((call) => call[3]);
+    const readLengths = vi.mocked(fs.readSync).mock.calls.map((call) => (call as unknown[])[3]);
     expect(readLengths.length).toBeGreaterThan(80);
     expect(Math.max(...readLengths.map(Number))).toBeLessThanOrEqual(64 * 1024);
 
