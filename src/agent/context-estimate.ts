@@ -8,10 +8,15 @@
 import type { Tool } from '../ai/types.js';
 import type { AgentMessage } from './types.js';
 
-/** Characters per token. English prose runs near 4 and code nearer 3.5; erring high keeps requests under the window. */
+/** Characters per token: English prose runs near 4, code nearer 3.5. */
 const CHARS_PER_TOKEN = 3.5;
-/** Role markers and separators each message costs on the wire. */
-const MESSAGE_OVERHEAD = 4;
+/**
+ * Role markers, separators and end-of-turn tokens each message costs; a tool
+ * call adds its framing (Anthropic bills a short call at 45 to 50 output
+ * tokens, of which its name and arguments are about 10).
+ */
+const MESSAGE_OVERHEAD = 8;
+const TOOL_CALL_OVERHEAD = 12;
 /**
  * An image, whatever its size: Anthropic bills about width × height / 750
  * (about 1,600 at the 1.15-megapixel cap) and OpenAI 765 to 1,105 at high
@@ -28,6 +33,7 @@ type Part = { type: string; text?: string; thinking?: string; name?: string; arg
 function partsTokens(parts: readonly Part[]): number {
   let chars = 0;
   let images = 0;
+  let calls = 0;
   for (const part of parts) {
     switch (part.type) {
       case 'text':
@@ -38,13 +44,14 @@ function partsTokens(parts: readonly Part[]): number {
         break;
       case 'toolCall':
         chars += (part.name?.length ?? 0) + JSON.stringify(part.arguments ?? {}).length;
+        calls++;
         break;
       case 'image':
         images++;
         break;
     }
   }
-  return Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS;
+  return Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS + calls * TOOL_CALL_OVERHEAD;
 }
 
 /** One message, as the model will read it. Costs one pass over the message, so each message is estimated once. */
