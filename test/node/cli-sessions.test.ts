@@ -139,13 +139,68 @@ describe.concurrent('sessions', { timeout: 30_000 }, () => {
     writeFileSync(file, `${edited.join('\n')}\n`);
 
     const resumed = await runCli(project, [...flags, '--continue', '-p', 'Which colour?']);
-    expect(resumed.stderr.match(/warning: skipped a line that is not a valid message at /g)).toHaveLength(6);
+    expect(resumed.stderr.match(/warning: skipped an entry that is not a valid message at /g)).toHaveLength(6);
     expect(resumed.stderr).toContain(`${file}:2 `);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toBe('It was green.\n');
     const sent = body(session.requests[1]).messages.map((message) => message.role);
     expect(sent).toEqual(['user', 'assistant', 'user']);
     expect(conversationText(session.requests[1])).toContain('Noted: green.');
+  });
+
+  test('--continue after a compaction sends its summary and the messages it kept; the file keeps everything', async () => {
+    const { session, project, flags } = setup([textReply('One.'), textReply('Two.'), textReply('Three.')]);
+    expect((await runCli(project, [...flags, '-p', 'first question'])).code).toBe(0);
+    expect((await runCli(project, [...flags, '--continue', '-p', 'second question'])).code).toBe(0);
+    const file = sessionFiles(project)[0] as string;
+    const compaction = {
+      type: 'compaction',
+      summary: 'The user asked something earlier (SUMMARY-MARKER).',
+      firstKeptIndex: 2,
+      tokensBefore: 5000,
+      tokensAfter: 300,
+      timestamp: Date.now(),
+    };
+    appendFileSync(file, `${JSON.stringify(compaction)}\n`);
+
+    const resumed = await runCli(project, [...flags, '--continue', '-p', 'third question']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).not.toContain('warning');
+    expect(resumed.stdout).toBe('Three.\n');
+    const third = conversationText(session.requests[2]);
+    expect(third).toContain('SUMMARY-MARKER');
+    expect(third).toContain('second question');
+    expect(third).toContain('Two.');
+    expect(third).toContain('third question');
+    expect(third).not.toContain('first question');
+    expect(third).not.toContain('One.');
+    const kinds = lines(file).map((line) => {
+      const entry = JSON.parse(line);
+      return entry.type === 'message' ? entry.message.role : entry.type;
+    });
+    expect(kinds).toEqual(['session', 'user', 'assistant', 'user', 'assistant', 'compaction', 'user', 'assistant']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('a sessions directory that cannot be written gets one warning, and the run goes on', async () => {
+    const { project, flags } = setup([toolReply({ name: 'ls', arguments: {} }), textReply('Listed.')]);
+    mkdirSync(project.home, { recursive: true });
+    writeFileSync(join(project.home, 'sessions'), 'a file where the directory should be');
+    const result = await runCli(project, [...flags, '-p', 'List the files']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('Listed.\n');
+    const warnings = result.stderr.match(
+      /warning: cannot write the session file .*sessions\/[^ ]+\.jsonl \(\w+\); this conversation is not saved/g,
+    );
+    expect(warnings).toHaveLength(1);
+  });
+
+  test('a --session path that cannot be read ends the run with a clear error', async () => {
+    const { project, flags } = setup([textReply('unused')]);
+    mkdirSync(join(project.dir, 'a-directory'));
+    const result = await runCli(project, [...flags, '--session', 'a-directory', '-p', 'hi']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot read the session file ${join(project.dir, 'a-directory')}: EISDIR`);
   });
 
   test('kill -9 mid-turn keeps every earlier message intact, and --continue picks them up', async () => {

@@ -3,7 +3,7 @@
  * session, builds the agent, then hands it to print mode or to the
  * interactive session.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AgentMessage } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
@@ -13,7 +13,7 @@ import { parseThinking, type RunArgs } from './args.js';
 import { loadConfig } from './config.js';
 import type { QcoreConfig } from './config-schema.js';
 import type { Demo } from './demo.js';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { version } from './help.js';
 import { homePaths } from './home.js';
 import { runInteractive } from './interactive.js';
@@ -28,7 +28,6 @@ import {
   resolveThinking,
 } from './resolve-model.js';
 import { SessionRecorder } from './session-recorder.js';
-import { findLatestSession, loadSession } from './sessions.js';
 import { readStdin } from './stdin.js';
 import { colorEnabled, createStyle } from './style.js';
 
@@ -76,10 +75,9 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     const recorder = new SessionRecorder({
       sessionsDir: args.noSession || demo ? undefined : paths.sessions,
       cwd,
-      currentModel: () => setup.agent.state.model,
       warn,
     });
-    const { messages, resumedFrom } = openSession(args, recorder, paths.sessions, cwd, warn);
+    const { messages, resumedFrom } = await openSession(args, recorder, cwd, warn);
     const setup = createCodingAgent({
       cwd,
       qcoreHome: paths.home,
@@ -99,9 +97,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       },
     });
     const { agent } = setup;
-    agent.subscribe((event) => {
-      if (event.type === 'message_end') recorder.record(event.message);
-    });
+    recorder.attach(agent);
 
     if (!interactive) {
       if (demo) stderr.write(`${demo.banner}\n`);
@@ -216,37 +212,23 @@ function envThinking(env: NodeJS.ProcessEnv): ReasoningLevel | undefined {
 }
 
 /** Chooses the session file, loads its messages when resuming, and points the recorder at it. */
-function openSession(
+async function openSession(
   args: RunArgs,
   recorder: SessionRecorder,
-  sessionsDir: string,
   cwd: string,
   warn: (message: string) => void,
-): { messages: AgentMessage[]; resumedFrom: string | undefined } {
+): Promise<{ messages: AgentMessage[]; resumedFrom: string | undefined }> {
   if (!recorder.enabled) return { messages: [], resumedFrom: undefined };
   let path: string | undefined;
   if (args.session !== undefined) path = resolve(args.session);
   else if (args.continue) {
-    path = findLatestSession(sessionsDir, cwd);
+    path = await recorder.findLatest();
     if (!path) warn(`no earlier session for ${cwd}; starting a new one`);
   }
   if (!path) {
     recorder.startNew();
     return { messages: [], resumedFrom: undefined };
   }
-  let messages: AgentMessage[] = [];
-  let resumedFrom: string | undefined;
-  if (existsSync(path)) {
-    try {
-      const loaded = loadSession(path);
-      for (const warning of loaded.warnings) warn(warning);
-      messages = loaded.messages;
-      resumedFrom = path;
-    } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-      throw new CliError(`cannot read the session file ${path}: ${reason}`);
-    }
-  }
-  recorder.open(path);
-  return { messages, resumedFrom };
+  const loaded = await recorder.open(path);
+  return loaded ? { messages: loaded.messages, resumedFrom: path } : { messages: [], resumedFrom: undefined };
 }
