@@ -21,6 +21,7 @@ import { googleEncoder } from '../testing/wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
 import { openaiResponsesEncoder } from '../testing/wire/openai-responses.js';
 import { benchAgent, benchIdleHeap } from './agent.js';
+import { benchLongSession } from './long-session.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 1.3;
@@ -218,6 +219,8 @@ async function main(): Promise<void> {
 
     console.log('\nAgent loop: 1,000 tool-call turns (anthropic-messages) vs. the same 1,000 requests streamed bare');
     console.table([await benchAgent(serverUrl)]);
+    console.log('\nLong session: the agent’s own CPU per turn early and late in one 2,000-turn run');
+    console.table([await benchLongSession()]);
     const heap = benchIdleHeap();
     const kb = heap.bytesPerAgent / 1024;
     console.log(`heap held by one idle Agent: ${kb.toFixed(2)} KB (target ≤ 50 KB): ${kb <= 50 ? 'met' : 'NOT met'}`);

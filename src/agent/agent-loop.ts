@@ -1,11 +1,11 @@
 import { EventStream } from '../ai/event-stream.js';
 import { stream as defaultStream } from '../ai/stream.js';
-import type { AssistantMessage, Context, ErrorInfo, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
+import type { AssistantMessage, Context, ErrorInfo, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
 import { type CompactionOutcome, compactionLimits, runCompaction } from './compaction.js';
 import { estimateFixedTokens } from './context-estimate.js';
 import { ContextTracker } from './context-tracker.js';
-import { defaultConvertToLlm } from './convert-to-llm.js';
+import { defaultConvertToLlm, IncrementalConversion } from './convert-to-llm.js';
 import { CUT_TOOL_RESULT, executeToolCalls, refuseToolCalls } from './tool-execution.js';
 import type {
   AgentEvent,
@@ -110,6 +110,8 @@ export async function runLoop(
   const fixed = fixedTokensOf(config);
   context.setFixed(fixed);
   const compacting = config.compaction?.enabled !== false;
+  // Without hooks that may rewrite any message, each turn converts only what it added.
+  const conversion = config.transformContext || config.convertToLlm ? undefined : new IncrementalConversion();
   /** A compaction already answered an overflow in this turn; another overflow ends the run. */
   let overflowCompacted = false;
   /** A compaction at the threshold failed: not again in this run, where it would likely fail each turn. */
@@ -137,6 +139,7 @@ export async function runLoop(
     if (outcome.ok) {
       messages.splice(0, outcome.firstKeptIndex, outcome.message);
       context.reset(messages, fixed);
+      conversion?.reset();
     }
     return outcome;
   };
@@ -174,7 +177,14 @@ export async function runLoop(
         }
         thresholdFailed = !outcome.ok;
       }
-      const assistant = await streamAssistant(messages, config, emit, signal, outputLimit(config, context.tokens));
+      const assistant = await streamAssistant(
+        messages,
+        config,
+        emit,
+        signal,
+        outputLimit(config, context.tokens),
+        conversion,
+      );
       messages.push(assistant);
       added.push(assistant);
       context.add(assistant);
@@ -304,11 +314,17 @@ async function streamAssistant(
   emit: (event: AgentEvent) => void,
   signal: AbortSignal,
   maxTokens: number | undefined,
+  conversion: IncrementalConversion | undefined,
 ): Promise<AssistantMessage> {
   let started = false;
   try {
-    const transformed = config.transformContext ? await config.transformContext(messages, signal) : messages;
-    const llmMessages = await (config.convertToLlm ?? defaultConvertToLlm)(transformed);
+    let llmMessages: Message[];
+    // The built-in stream reads the messages while it builds the request; a custom one may keep them.
+    if (conversion) llmMessages = conversion.convert(messages, config.streamFn !== undefined);
+    else {
+      const transformed = config.transformContext ? await config.transformContext(messages, signal) : messages;
+      llmMessages = await (config.convertToLlm ?? defaultConvertToLlm)(transformed);
+    }
     const tools: Tool[] | undefined = config.tools?.map((t) => ({
       name: t.name,
       description: t.description,

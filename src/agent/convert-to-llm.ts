@@ -43,3 +43,36 @@ export function defaultConvertToLlm(messages: readonly AgentMessage[]): Message[
   }
   return out;
 }
+
+/**
+ * `defaultConvertToLlm` kept up to date as the history grows, so that a turn
+ * converts only the messages added since the last one. The history must
+ * only grow between calls; after it is replaced or cut (a compaction),
+ * `reset()`.
+ */
+export class IncrementalConversion {
+  #converted: Message[] = [];
+  #upTo = 0;
+
+  /**
+   * `copy`: a new array, for a stream function that may keep its context.
+   * Without it, the array the next call will grow: `stream()` and the
+   * protocols read it only while the request is built.
+   */
+  convert(messages: readonly AgentMessage[], copy: boolean): Message[] {
+    // A summary at the end may yet be joined to the user message that comes next: convert it again then.
+    if (messages.length < this.#upTo || (this.#upTo > 0 && messages[this.#upTo - 1]?.role === 'compactionSummary')) {
+      this.reset();
+    }
+    if (this.#upTo < messages.length) {
+      for (const message of defaultConvertToLlm(messages.slice(this.#upTo))) this.#converted.push(message);
+      this.#upTo = messages.length;
+    }
+    return copy ? this.#converted.slice() : this.#converted;
+  }
+
+  reset(): void {
+    this.#converted = [];
+    this.#upTo = 0;
+  }
+}

@@ -305,7 +305,12 @@ export interface AssistantMessageStream extends AsyncIterable<AssistantMessageEv
   result(): Promise<AssistantMessage>;
 }
 
-/** A wire protocol implementation. Options may carry protocol-specific fields. */
+/**
+ * A wire protocol implementation. Options may carry protocol-specific
+ * fields. It reads `context` while it builds its request and must copy what
+ * it keeps longer: the agent passes its own `messages` array, which grows for
+ * the next turn.
+ */
 export type StreamFunction<TOptions extends StreamOptions = StreamOptions> = (
   model: Model,
   context: Context,
