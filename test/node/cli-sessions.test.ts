@@ -182,6 +182,61 @@ describe.concurrent('sessions', { timeout: 30_000 }, () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  test('--continue resumes with the model the session last used, unless this run names one; switches are recorded', async () => {
+    const { session, project, flags } = setup([
+      textReply('One.'),
+      textReply('Two.'),
+      textReply('Three.'),
+      textReply('Four.'),
+    ]);
+    expect((await runCli(project, [...flags, '-p', 'first'])).code).toBe(0);
+    const file = sessionFiles(project)[0] as string;
+    appendFileSync(
+      file,
+      `${JSON.stringify({ type: 'model_change', provider: 'anthropic', model: 'claude-opus-4-6' })}\n`,
+    );
+
+    expect((await runCli(project, [...flags, '--continue', '-p', 'second'])).code).toBe(0);
+    expect(body(session.requests[1]).model).toBe('claude-opus-4-6');
+    // Named on the command line: that model, and the switch is recorded before its reply.
+    expect((await runCli(project, [...flags, '--continue', '--model', 'claude-sonnet-4-6', '-p', 'third'])).code).toBe(
+      0,
+    );
+    expect(body(session.requests[2]).model).toBe('claude-sonnet-4-6');
+    const kinds = lines(file).map((line) => {
+      const entry = JSON.parse(line);
+      return entry.type === 'message'
+        ? `${entry.message.role}${entry.message.model ? `:${entry.message.model}` : ''}`
+        : entry.type === 'model_change'
+          ? `model_change:${entry.model}`
+          : entry.type;
+    });
+    expect(kinds).toEqual([
+      'session',
+      'user',
+      'assistant:claude-sonnet-4-6',
+      'model_change:claude-opus-4-6',
+      'user',
+      'assistant:claude-opus-4-6',
+      'user',
+      'model_change:claude-sonnet-4-6',
+      'assistant:claude-sonnet-4-6',
+    ]);
+
+    // A model that cannot be used now: a warning, and the default.
+    appendFileSync(
+      file,
+      `${JSON.stringify({ type: 'model_change', provider: 'anthropic', model: 'claude-gone-1' })}\n`,
+    );
+    const fallback = await runCli(project, [...flags, '--continue', '-p', 'fourth']);
+    expect(fallback.code).toBe(0);
+    expect(fallback.stderr).toContain(
+      'warning: the session last used anthropic/claude-gone-1, which cannot be used now (',
+    );
+    expect(fallback.stderr).toContain('going on with anthropic/claude-sonnet-4-6');
+    expect(body(session.requests[3]).model).toBe('claude-sonnet-4-6');
+  });
+
   test('a sessions directory that cannot be written gets one warning, and the run goes on', async () => {
     const { project, flags } = setup([toolReply({ name: 'ls', arguments: {} }), textReply('Listed.')]);
     mkdirSync(project.home, { recursive: true });

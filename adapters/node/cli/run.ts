@@ -77,7 +77,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       cwd,
       warn,
     });
-    const { messages, resumedFrom } = await openSession(args, recorder, cwd, warn);
+    const { messages, resumedFrom, lastModel } = await openSession(args, recorder, cwd, warn);
+    if (lastModel) model = sessionModel(lastModel, model, args, env, config, configPath, warn);
     const setup = createCodingAgent({
       cwd,
       qcoreHome: paths.home,
@@ -217,7 +218,7 @@ async function openSession(
   recorder: SessionRecorder,
   cwd: string,
   warn: (message: string) => void,
-): Promise<{ messages: AgentMessage[]; resumedFrom: string | undefined }> {
+): Promise<{ messages: AgentMessage[]; resumedFrom: string | undefined; lastModel?: SessionModel }> {
   if (!recorder.enabled) return { messages: [], resumedFrom: undefined };
   let path: string | undefined;
   if (args.session !== undefined) path = resolve(args.session);
@@ -230,5 +231,46 @@ async function openSession(
     return { messages: [], resumedFrom: undefined };
   }
   const loaded = await recorder.open(path);
-  return loaded ? { messages: loaded.messages, resumedFrom: path } : { messages: [], resumedFrom: undefined };
+  if (!loaded) return { messages: [], resumedFrom: undefined };
+  return loaded.model
+    ? { messages: loaded.messages, resumedFrom: path, lastModel: loaded.model }
+    : { messages: loaded.messages, resumedFrom: path };
+}
+
+type SessionModel = { provider: string; model: string };
+
+/**
+ * The model a resumed session last used, unless this run chose one (`--model`,
+ * `--provider`, `QCORE_MODEL`, `QCORE_PROVIDER`; the config file's default
+ * does not count) or it cannot be used now, which a warning says.
+ * `--base-url` and `--api-key` belong to the run's provider: they apply to
+ * the session's model of that provider, and keep the run's model otherwise.
+ */
+function sessionModel(
+  last: SessionModel,
+  current: Model,
+  args: RunArgs,
+  env: NodeJS.ProcessEnv,
+  config: QcoreConfig,
+  configPath: string,
+  warn: (message: string) => void,
+): Model {
+  const chosen = [args.model, args.provider, env.QCORE_MODEL, env.QCORE_PROVIDER];
+  if (chosen.some((value) => value !== undefined && value !== '')) return current;
+  if (last.provider === current.provider && last.model === current.id) return current;
+  const sameProvider = last.provider === current.provider;
+  if (!sameProvider && (args.baseUrl !== undefined || args.apiKey !== undefined)) return current;
+  try {
+    const request: { provider: string; model: string; baseUrl?: string } = { ...last };
+    if (sameProvider && args.baseUrl !== undefined) request.baseUrl = args.baseUrl;
+    const model = resolveModel(request, config);
+    resolveApiKey(model.provider, sameProvider ? args.apiKey : undefined, env, config, configPath);
+    return model;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    warn(
+      `the session last used ${last.provider}/${last.model}, which cannot be used now (${reason}); going on with ${current.provider}/${current.id}`,
+    );
+    return current;
+  }
 }
