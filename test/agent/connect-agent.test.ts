@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../../src/agent/agent.js';
 import { connectAgent } from '../../src/agent/connect-agent.js';
-import type { AgentEvent } from '../../src/agent/types.js';
+import type { AgentEvent, AgentMessage } from '../../src/agent/types.js';
 import { createAgentHandler } from '../../src/agent/wire/agent-handler.js';
 import type { AssistantMessage, FetchFunction, Model, UserMessage } from '../../src/ai/types.js';
 import { defineTool } from '../../src/tools/define-tool.js';
@@ -347,3 +347,50 @@ describe('connectAgent against createAgentHandler', () => {
 });
 
 const zeroCost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+
+describe('compaction over the wire', () => {
+  test('the server’s compaction comes to the client as events, and applying it gives the server’s history', async () => {
+    const session = await mockSession({
+      turns: [{ content: [{ type: 'text', text: 'Carrying on.' }] }],
+      contextWindow: 3_000,
+      responders: [
+        { whenBodyIncludes: 'You write the summary', reply: { content: [{ type: 'text', text: '## Goal\nGo on.' }] } },
+      ],
+    });
+    const handler = createAgentHandler({
+      model: { ...claude(session.baseUrl), contextWindow: 3_000, maxTokens: 500 },
+      streamOptions: { apiKey: 'sk-test' },
+    });
+    // A history the client kept, too long for the window: the server compacts before it answers.
+    const history: AgentMessage[] = [];
+    for (let i = 0; i < 8; i++) {
+      history.push({ role: 'user', content: `Note ${i}: ${'detail '.repeat(120)}`, timestamp: i * 2 });
+      history.push({
+        role: 'assistant',
+        content: [{ type: 'text', text: `Noted ${i}.` }],
+        api: 'anthropic-messages',
+        provider: 'anthropic',
+        model: 'claude-mock',
+        usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: zeroCost },
+        stopReason: 'stop',
+        timestamp: i * 2 + 1,
+      });
+    }
+    history.push({ role: 'user', content: 'And now?', timestamp: 100 });
+    const run = connectAgent(ENDPOINT, { messages: history }, { fetch: handlerFetch(handler) });
+    let local: AgentMessage[] = [...history];
+    const types: string[] = [];
+    for await (const event of run) {
+      types.push(event.type);
+      if (event.type === 'compaction_end' && event.ok) local = [event.message, ...local.slice(event.firstKeptIndex)];
+      if (event.type === 'message_end' && event.message.role === 'assistant') local.push(event.message);
+    }
+    await session.close();
+    expect(types.slice(0, 4)).toEqual(['agent_start', 'turn_start', 'compaction_start', 'compaction_end']);
+    const result = await run.result();
+    expect(result.stopReason).toBe('stop');
+    expect(local[0]).toMatchObject({ role: 'compactionSummary', summary: '## Goal\nGo on.' });
+    expect(local.at(-2)).toMatchObject({ role: 'user', content: 'And now?' });
+    expect(local.at(-1)).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Carrying on.' }] });
+  });
+});
