@@ -88,11 +88,6 @@ export class SessionRecorder {
     this.#record();
   }
 
-  /** Resolves once everything recorded so far is written. */
-  async flush(): Promise<void> {
-    await this.#recording?.flush();
-  }
-
   #use(session: CurrentSession): void {
     this.#current = session;
     this.#record();
