@@ -14,15 +14,19 @@ import { build } from 'esbuild';
  * `budget` is the ceiling enforced until the code gets there, so that nothing grows meanwhile. A row over
  * its target prints the modules behind it. Lower a budget when a change makes room. Raised once, by
  * 500 B on four rows, for two security fixes: credentials in model/options headers redacted from
- * provider errors, and RemoteWorkspace answers read within bounds.
+ * provider errors, and RemoteWorkspace answers read within bounds. Lowered again to what the code
+ * measures, rounded up to the next 500 B, once TS `private` members became `#private` (the minifier
+ * renames those) and the protocols took the shared code from `src/ai/engine.ts` instead of importing
+ * it (one chunk fewer per row): Anthropic 12,824 (published 12,955), openai-completions 13,248,
+ * openai-responses 13,705, Gemini 15,219, Bedrock 16,712.
  */
 const PROTOCOLS = {
-  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages.ts', target: 12_000, budget: 13_500 },
-  'openai-completions': { file: 'src/ai/providers/openai-completions.ts', budget: 14_000 },
-  'openai-responses': { file: 'src/ai/providers/openai-responses.ts', budget: 14_000 },
-  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai.ts', budget: 16_000 },
+  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_000 },
+  'openai-completions': { file: 'src/ai/providers/openai-completions-protocol.ts', budget: 13_500 },
+  'openai-responses': { file: 'src/ai/providers/openai-responses-protocol.ts', budget: 14_000 },
+  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai-protocol.ts', budget: 15_500 },
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
-  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream.ts', budget: 17_500 },
+  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
 };
 const WHOLE_CORE = { target: 40_000, budget: 52_500 };
 

@@ -1,4 +1,5 @@
 import { MessageAssembler } from './assembler.js';
+import { engine } from './engine.js';
 import { AssistantMessageEventStream } from './event-stream.js';
 import { builtinLoaders } from './providers/index.js';
 import { describe } from './request.js';
@@ -45,7 +46,7 @@ function lazyBuiltin(api: Api): StreamFunction | undefined {
   if (!Object.hasOwn(builtinLoaders, api)) return undefined;
   const load = builtinLoaders[api as KnownApi];
   const lazy = lazyStreamFunction(async () => {
-    const streamFunction = (await load()).default;
+    const streamFunction = (await load()).default(engine);
     provideBuiltinApi(api, streamFunction);
     return streamFunction;
   });

@@ -5,5 +5,5 @@
  * `src/ai/`, not here.
  */
 export type { BedrockCredentials, BedrockStreamOptions } from './bedrock-converse-stream.js';
-// `default` for the registry, which loads every protocol by that one name.
-export { streamBedrock as default, streamBedrock } from './bedrock-converse-stream.js';
+// The registry loads `bedrock-converse-stream-protocol.ts` itself.
+export { streamBedrock } from './bedrock-converse-stream.js';

@@ -3,5 +3,5 @@
  * Gemini accepts for function declarations (`gemini-schema.ts`). Code another
  * protocol needs belongs in `src/ai/`, not here.
  */
-// `default` for the registry, which loads every protocol by that one name.
-export { streamGoogle as default, streamGoogle } from './google-generative-ai.js';
+// The registry loads `google-generative-ai-protocol.ts` itself.
+export { streamGoogle } from './google-generative-ai.js';
