@@ -46,22 +46,22 @@ const LITE: Traits = { compat: { minThinkingLevel: 'minimal' } };
 export const GOOGLE_MODELS = [
   // Released 2026-11-18; paid tier only. Thinking levels low, medium, high (default), xhigh.
   // Price from resellers quoting Google's list price (unverified on Google's page).
-  gemini('gemini-4-neon', 'Gemini 4 Neon', [3, 15, 0.15], 1_048_576, 65_536),
+  gemini('gemini-4-neon', [3, 15, 0.15], 1_048_576, 65_536),
   // Released 2026-11-10. Introductory price through 2026-11-30, then $4 / $20 / $0.20.
   // Price from resellers quoting Google's list price (unverified on Google's page).
-  gemini('gemini-4-carbon', 'Gemini 4 Carbon', [2, 10, 0.1], 1_048_576, 65_536),
+  gemini('gemini-4-carbon', [2, 10, 0.1], 1_048_576, 65_536),
   // Same price schedule as Carbon (unverified on Google's page).
-  gemini('gemini-4-argon', 'Gemini 4 Argon', [2, 10, 0.1], 1_048_576, 65_536),
+  gemini('gemini-4-argon', [2, 10, 0.1], 1_048_576, 65_536),
   // Released 2026-11-12; the upgrade Google recommends over Gemini 3.8 Flash.
   // Price from resellers quoting Google's list price (unverified on Google's page).
-  gemini('gemini-4-hydrogen', 'Gemini 4 Hydrogen', [1.5, 7.5, 0.075], 1_048_576, 65_536),
+  gemini('gemini-4-hydrogen', [1.5, 7.5, 0.075], 1_048_576, 65_536),
   // Launch price through 2026-12-31; $1.50 / $7.50 from 2027-01-01. Thinking levels low, medium (default), high.
-  gemini('gemini-3.8-flash', 'Gemini 3.8 Flash', [0.75, 3.75, 0.075], 1_048_576, 65_536),
+  gemini('gemini-3.8-flash', [0.75, 3.75, 0.075], 1_048_576, 65_536),
   // Prompts above 200K tokens cost $4 / $18 (cache $0.40, unverified). Preview; no shutdown announced.
   // Cache price follows the 0.1x rule (unverified).
-  gemini('gemini-3.1-pro-preview', 'Gemini 3.1 Pro Preview', [2, 12, 0.2], 1_048_576, 65_536),
+  gemini('gemini-3.1-pro-preview', [2, 12, 0.2], 1_048_576, 65_536),
   // Default thinking level medium. Cache price follows the 0.1x rule; limits as the other 3.x Flash models (both unverified).
-  gemini('gemini-3.6-flash', 'Gemini 3.6 Flash', [1.5, 7.5, 0.15], 1_048_576, 65_536),
+  gemini('gemini-3.6-flash', [1.5, 7.5, 0.15], 1_048_576, 65_536),
   // Default thinking level minimal. Cache price follows the 0.1x rule; limits as 3.1 Flash-Lite (both unverified).
   gemini('gemini-3.5-flash-lite', 'Gemini 3.5 Flash-Lite', [0.3, 2.5, 0.03], 1_048_576, 65_536, LITE),
   // Shutdown announced for 2027-05-07. Price from resellers (unverified on Google's page).

@@ -42,31 +42,31 @@ const anthropic = vendor('anthropic', 'anthropic-messages', 'https://api.anthrop
 const ANTHROPIC = [
   // Input/output from the official overview; cache prices from third-party
   // mirrors of the pricing page (unverified).
-  anthropic('claude-fable-5-2', 'Claude Fable 5.2', [8, 40, 0.2, 10], 1_000_000, 128_000),
+  anthropic('claude-fable-5-2', [8, 40, 0.2, 10], 1_000_000, 128_000),
   // Cache reads on Fable 5.1 are 0.025x input.
-  anthropic('claude-fable-5-1', 'Claude Fable 5.1', [10, 50, 0.25, 12.5], 1_000_000, 128_000),
+  anthropic('claude-fable-5-1', [10, 50, 0.25, 12.5], 1_000_000, 128_000),
   // Cache reads on Opus 5.5 are 0.05x input.
-  anthropic('claude-opus-5-5', 'Claude Opus 5.5', [4, 20, 0.2, 5], 1_000_000, 128_000),
-  anthropic('claude-opus-5', 'Claude Opus 5', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
-  anthropic('claude-opus-4-8', 'Claude Opus 4.8', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-5-5', [4, 20, 0.2, 5], 1_000_000, 128_000),
+  anthropic('claude-opus-5', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-4-8', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
   // Limits unverified (overview page not found; same as Opus 4.6 and 4.8).
-  anthropic('claude-opus-4-7', 'Claude Opus 4.7', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
-  anthropic('claude-opus-4-6', 'Claude Opus 4.6', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-4-7', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
+  anthropic('claude-opus-4-6', [5, 25, 0.5, 6.25], 1_000_000, 128_000),
   // Alias of claude-opus-4-5-20251101; retirement "not sooner than 2026-11-24".
-  anthropic('claude-opus-4-5', 'Claude Opus 4.5', [5, 25, 0.5, 6.25], 200_000, 64_000),
+  anthropic('claude-opus-4-5', [5, 25, 0.5, 6.25], 200_000, 64_000),
   // Cache read cut from $0.20 to $0.10 on 2026-10-07 (third-party reports of
   // the pricing page; the model overview still showed $0.20) (unverified).
-  anthropic('claude-sonnet-5-5', 'Claude Sonnet 5.5', [2, 10, 0.1, 2.5], 1_000_000, 128_000),
-  anthropic('claude-sonnet-5', 'Claude Sonnet 5', [2, 10, 0.2, 2.5], 1_000_000, 128_000),
+  anthropic('claude-sonnet-5-5', [2, 10, 0.1, 2.5], 1_000_000, 128_000),
+  anthropic('claude-sonnet-5', [2, 10, 0.2, 2.5], 1_000_000, 128_000),
   // Cache prices follow the 0.1x / 1.25x rule (unverified).
-  anthropic('claude-sonnet-4-6', 'Claude Sonnet 4.6', [3, 15, 0.3, 3.75], 1_000_000, 128_000),
+  anthropic('claude-sonnet-4-6', [3, 15, 0.3, 3.75], 1_000_000, 128_000),
   // Tiered by prompt length: these are the prices for prompts up to 100K
   // tokens; longer prompts cost $0.50 / $2.50 (cache $0.05 / $0.625).
   // Cache prices from third-party mirrors (unverified).
-  anthropic('claude-haiku-5-5', 'Claude Haiku 5.5', [0.1, 0.5, 0.01, 0.125], 1_000_000, 128_000),
+  anthropic('claude-haiku-5-5', [0.1, 0.5, 0.01, 0.125], 1_000_000, 128_000),
   // Alias of claude-haiku-4-5-20251001. Cache prices follow the 0.1x / 1.25x
   // rule (unverified).
-  anthropic('claude-haiku-4-5', 'Claude Haiku 4.5', [1, 5, 0.1, 1.25], 200_000, 64_000),
+  anthropic('claude-haiku-4-5', [1, 5, 0.1, 1.25], 200_000, 64_000),
 ];
 
 // ---------------------------------------------------------------- OpenAI
@@ -138,14 +138,13 @@ const qwenModel = vendor('qwen', 'openai-completions', 'https://dashscope-intl.a
 
 function qwen<const Id extends string>(
   id: Id,
-  name: string,
   price: Price,
   contextWindow: number,
   maxTokens: number,
   thinking: 'hybrid' | 'always' | 'never',
   input = TEXT,
 ) {
-  return qwenModel(id, name, price, contextWindow, maxTokens, {
+  return qwenModel(id, price, contextWindow, maxTokens, {
     reasoning: thinking !== 'never',
     input,
     compat: { maxTokensField: 'max_tokens', thinkingFormat: thinking === 'hybrid' ? 'enable_thinking' : 'none' },
@@ -155,18 +154,18 @@ function qwen<const Id extends string>(
 const QWEN = [
   // Released 2026-08-03; thinks by default. List price per Vercel AI Gateway
   // and APIYI; cache prices follow the usual 20% / 125% ratios (unverified).
-  qwen('qwen3.8-max', 'Qwen3.8 Max', [2, 6, 0.4, 2.5], 1_000_000, 131_072, 'always', ['text', 'image']),
+  qwen('qwen3.8-max', [2, 6, 0.4, 2.5], 1_000_000, 131_072, 'always', ['text', 'image']),
   // Tiers: <=32K $1.2 / $6, <=128K $2.4 / $12, <=252K $3 / $15. The stable
   // alias is assumed to point at the hybrid-thinking 2026-01-23 snapshot
   // (unverified).
-  qwen('qwen3-max', 'Qwen3 Max', [1.2, 6, 0.24, 1.5], 262_144, 65_536, 'hybrid'),
+  qwen('qwen3-max', [1.2, 6, 0.24, 1.5], 262_144, 65_536, 'hybrid'),
   // Tiers: <=256K $0.4 / $1.2, <=1M $1.2 / $3.6. Output in thinking mode
   // costs $4 (<=256K) and $12 (<=1M).
-  qwen('qwen-plus', 'Qwen Plus', [0.4, 1.2, 0.08, 0.5], 1_000_000, 32_768, 'hybrid'),
+  qwen('qwen-plus', [0.4, 1.2, 0.08, 0.5], 1_000_000, 32_768, 'hybrid'),
   // Tiers: <=256K $0.05 / $0.4, <=1M $0.25 / $2.
-  qwen('qwen-flash', 'Qwen Flash', [0.05, 0.4, 0.01, 0.0625], 1_000_000, 32_768, 'hybrid'),
+  qwen('qwen-flash', [0.05, 0.4, 0.01, 0.0625], 1_000_000, 32_768, 'hybrid'),
   // Tiers: <=32K $1 / $5, <=128K $1.8 / $9, <=256K $3 / $15, <=1M $6 / $60.
-  qwen('qwen3-coder-plus', 'Qwen3 Coder Plus', [1, 5, 0.2, 1.25], 1_000_000, 65_536, 'never'),
+  qwen('qwen3-coder-plus', [1, 5, 0.2, 1.25], 1_000_000, 65_536, 'never'),
 ];
 
 // ---------------------------------------------------------------- Kimi
@@ -189,15 +188,15 @@ const kimi = vendor('kimi', 'openai-completions', 'https://api.moonshot.ai/v1', 
 const KIMI = [
   // Released 2026-10-24. Prices per Vercel AI Gateway and APIYI, which mirror
   // the Kimi pricing page; cache write is the 5-minute price (unverified).
-  kimi('kimi-k3.1-pro', 'Kimi K3.1 Pro', [2, 10, 0.2, 2], 1_048_576, 131_072),
-  kimi('kimi-k3.1-pro-highspeed', 'Kimi K3.1 Pro Highspeed', [4, 20, 0.2, 4], 1_048_576, 131_072),
+  kimi('kimi-k3.1-pro', [2, 10, 0.2, 2], 1_048_576, 131_072),
+  kimi('kimi-k3.1-pro-highspeed', [4, 20, 0.2, 4], 1_048_576, 131_072),
   // Cache write $3 for a 5-minute TTL ($6 for 1 hour).
-  kimi('kimi-k3', 'Kimi K3', [3, 15, 0.3, 3], 1_048_576, 131_072),
+  kimi('kimi-k3', [3, 15, 0.3, 3], 1_048_576, 131_072),
   // Max output of the K2.x models is not published (unverified).
-  kimi('kimi-k2.7-code', 'Kimi K2.7 Code', [0.95, 4, 0.19, 0], 262_144, 131_072),
+  kimi('kimi-k2.7-code', [0.95, 4, 0.19, 0], 262_144, 131_072),
   // Thinks by default; thinking can be switched off, but not through a field
   // qcore knows.
-  kimi('kimi-k2.6', 'Kimi K2.6', [0.95, 4, 0.16, 0], 262_144, 131_072),
+  kimi('kimi-k2.6', [0.95, 4, 0.16, 0], 262_144, 131_072),
 ];
 
 // ---------------------------------------------------------------- DeepSeek
