@@ -1,7 +1,7 @@
 /**
  * The interactive mode in a real pseudo-terminal: keys in, screen out.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MockServer, startMockServer } from '../../testing/mock-server.js';
@@ -160,5 +160,52 @@ describe.concurrent('interactive mode', { timeout: 45_000 }, () => {
     pty.type('\x04');
     expect(await exitCode(pty)).toBe(0);
     expect(pty.raw()).not.toMatch(SGR);
+  });
+});
+
+describe.concurrent('interactive mode: thinking and compaction', { timeout: 45_000 }, () => {
+  test('/thinking high reaches the next request; /compact summarizes with what to keep, shows the saving, and the session records it', async (context) => {
+    const { session, project, flags } = setup([
+      textReply('First answer.', { input: 5_000, output: 20 }),
+      textReply('Second answer.', { input: 5_200, output: 20 }),
+      textReply('## Goal\nKeep the API names.'),
+      textReply('After the compaction.'),
+    ]);
+    const pty = start(context, project, [...flags, '--thinking', 'off']);
+    let at = await pty.waitFor(PROMPT);
+    pty.type('first question\r');
+    at = await pty.waitFor('First answer.', at);
+    at = await pty.waitFor(PROMPT, at);
+    pty.type('/thinking high\r');
+    at = await pty.waitFor('thinking level: high', at);
+    pty.type('second question\r');
+    at = await pty.waitFor('Second answer.', at);
+    expect(body(session.requests[0]).thinking).toBeUndefined();
+    expect(body(session.requests[1]).thinking).toMatchObject({ type: expect.stringMatching(/enabled|adaptive/) });
+    at = await pty.waitFor(PROMPT, at);
+
+    pty.type('/session\r');
+    at = await pty.waitFor(/context: 5\.\dk of \S+ tokens \(\d+%\)/, at);
+    pty.type('/compact keep the API names\r');
+    at = await pty.waitFor(/compacted 5\.\dk → [\d.]+k? tokens/, at);
+    const summaryRequest = JSON.stringify(body(session.requests[2]));
+    expect(summaryRequest).toContain('You write the summary');
+    expect(summaryRequest).toContain('keep the API names');
+    at = await pty.waitFor(PROMPT, at);
+    pty.type('third question\r');
+    at = await pty.waitFor('After the compaction.', at);
+    expect(conversationText(session.requests[3])).toContain('Keep the API names.');
+
+    pty.type('\x04');
+    expect(await exitCode(pty)).toBe(0);
+    const [file] = readdirSync(join(project.home, 'sessions'));
+    const entries = readFileSync(join(project.home, 'sessions', file as string), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; firstKeptIndex?: number; summary?: string });
+    const compaction = entries.find((entry) => entry.type === 'compaction');
+    expect(compaction).toMatchObject({ summary: '## Goal\nKeep the API names.', firstKeptIndex: 2 });
+    // The file keeps every message: the compacted ones too.
+    expect(entries.filter((entry) => entry.type === 'message')).toHaveLength(6);
   });
 });

@@ -53,7 +53,12 @@ describe('entry points', () => {
   });
 
   test('qcore/node holds only what needs Node', async () => {
-    expect(await namesOf('qcore/node')).toEqual(['NodeWorkspace', 'createNodeGrepMatcher', 'inheritedEnvironment']);
+    expect(await namesOf('qcore/node')).toEqual([
+      'JsonlSessionStore',
+      'NodeWorkspace',
+      'createNodeGrepMatcher',
+      'inheritedEnvironment',
+    ]);
   });
 
   test('qcore/server holds the remote workspace endpoint', async () => {

@@ -4,7 +4,7 @@
  * directory and its instruction files.
  */
 import { Agent } from '../../../src/agent/agent.js';
-import type { AgentMessage } from '../../../src/agent/types.js';
+import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
 import { NodeWorkspace } from '../node-workspace.js';
@@ -21,13 +21,15 @@ export interface AgentSetupInput {
   /** Variables given to commands on top of the filtered environment (`--env`, the config's `env`). */
   commandEnv: Record<string, string>;
   getApiKey: (provider: string) => string | undefined;
+  /** The config file's `compaction`; automatic compaction is on unless it says otherwise. */
+  compaction?: CompactionOptions;
 }
 
 export interface AgentSetup {
   agent: Agent;
   /**
-   * The options every model call gets. The agent reads this object on each
-   * run, so changing `reasoning` here changes the next run's thinking.
+   * The options the agent started with. Change them through
+   * `agent.setStreamOptions`: the agent keeps its own copy.
    */
   streamOptions: Omit<StreamOptions, 'signal'> & { reasoning: ReasoningLevel };
   toolNames: string[];
@@ -49,6 +51,7 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     messages: input.messages,
     streamOptions,
     getApiKey: input.getApiKey,
+    ...(input.compaction ? { compaction: input.compaction } : {}),
   });
   return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path) };
 }

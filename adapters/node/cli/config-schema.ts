@@ -53,6 +53,8 @@ export interface QcoreConfig {
   default?: { provider?: string; model?: string; thinking?: ReasoningLevel; tools?: CodingToolName[] };
   models?: { providers?: Record<string, ProviderSettings>; custom?: CustomModelConfig[] };
   ui?: { hide_thinking?: boolean };
+  /** Automatic compaction of long conversations; on by default. */
+  compaction?: { enabled?: boolean; reserve_tokens?: number; keep_recent_tokens?: number };
 }
 
 export interface ConfigIssue {
@@ -285,6 +287,13 @@ const configShape = strictObject<QcoreConfig>({
     }),
   ),
   ui: optional(strictObject<NonNullable<QcoreConfig['ui']>>({ hide_thinking: optional(boolean) })),
+  compaction: optional(
+    strictObject<NonNullable<QcoreConfig['compaction']>>({
+      enabled: optional(boolean),
+      reserve_tokens: optional(number({ int: true, positive: true })),
+      keep_recent_tokens: optional(number({ int: true, positive: true })),
+    }),
+  ),
 });
 
 /** Checks a parsed `config.json`, filling in defaults; every problem is reported, not just the first. */
@@ -311,6 +320,10 @@ export const CONFIG_KEYS: readonly string[] = [
   'default',
   'models',
   'ui',
+  'compaction',
+  'enabled',
+  'reserve_tokens',
+  'keep_recent_tokens',
   'provider',
   'model',
   'thinking',

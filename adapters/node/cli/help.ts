@@ -35,9 +35,11 @@ Agent:
   --hide-thinking       do not show the model's thinking
 
 Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):
-  -c, --continue        resume the latest session of this directory
+  -c, --continue        resume the latest session of this directory, with its model
   --session FILE        use FILE as the session, resuming it if it exists
   --no-session          save nothing
+  A long conversation is compacted as it nears the model's context window: its older
+  part becomes a summary (the file keeps everything). "compaction" in the config tunes it.
 
 Output:
   -p, --print PROMPT    print mode: only the final answer goes to stdout
@@ -52,8 +54,8 @@ Environment:
   NO_COLOR              no colours
 
 Interactive: Enter sends; a line typed while the agent works is queued for it. Ctrl-C
-aborts the turn (twice quits). /help lists the commands (/model, /thinking, /clear,
-/session, /cost, /exit).
+aborts the turn (twice quits). /help lists the commands (/model, /thinking, /compact,
+/clear, /session, /cost, /exit).
 
 Exit codes: 0 success, 1 failure (message on stderr), 2 usage error, 130 interrupted.`;
 

@@ -23,7 +23,7 @@ export interface InteractiveOptions {
   /** Sent as soon as the session starts, as if typed. */
   initialPrompt?: string;
   /** Everything the slash commands need beyond the agent, view and style. */
-  slash: Omit<SlashHost, 'agent' | 'view' | 'style' | 'print'>;
+  slash: Omit<SlashHost, 'agent' | 'view' | 'style' | 'print' | 'compact'>;
 }
 
 const PROMPT = '› ';
@@ -44,8 +44,15 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   rl.on('history', (history: string[]) => saveHistory(options.historyPath, history));
 
   const print = (text: string) => view.note(text);
-  const host: SlashHost = { ...options.slash, agent, view, style, print };
   let running: Promise<void> | undefined;
+  const host: SlashHost = {
+    ...options.slash,
+    agent,
+    view,
+    style,
+    print,
+    compact: (instructions) => startCompaction(instructions),
+  };
   let lastInterrupt = 0;
   let exitArmed = false;
   /** Lines sent with steer() and not yet seen in the conversation. */
@@ -92,6 +99,24 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
       rl.setPrompt(PROMPT);
       rl.prompt(true);
     });
+  };
+
+  /** `/compact`: shown through the agent's compaction events; Ctrl-C aborts it as it aborts a run. */
+  const startCompaction = (instructions: string): void => {
+    rl.setPrompt('');
+    running = agent
+      .compact(instructions || undefined)
+      .then(
+        () => undefined,
+        // The view has shown why, from compaction_end.
+        () => undefined,
+      )
+      .finally(() => {
+        view.finish();
+        running = undefined;
+        rl.setPrompt(PROMPT);
+        rl.prompt(true);
+      });
   };
 
   return new Promise<number>((resolve) => {

@@ -1,10 +1,10 @@
 /**
  * Shows a running agent on a terminal as it happens: the answer streamed,
  * thinking dimmed (or hidden), one line per tool call and one per result,
- * and a spinner while we wait.
+ * one per compaction, and a spinner while we wait.
  */
 import type { AgentEvent } from '../../../src/agent/types.js';
-import { terminalSafe, toolArgSummary, toolOutcome } from './render.js';
+import { formatTokens, terminalSafe, toolArgSummary, toolOutcome } from './render.js';
 import { Spinner } from './spinner.js';
 import type { Style, TerminalStream } from './style.js';
 
@@ -88,6 +88,22 @@ export class LiveView {
         if (this.labels.size > 0) this.wait('running tools…');
         break;
       }
+      case 'compaction_start':
+        this.wait('compacting the conversation…');
+        break;
+      case 'compaction_end':
+        this.spinner.stop();
+        this.freshLine();
+        if (event.ok) {
+          this.line(
+            this.style.dim(`compacted ${formatTokens(event.tokensBefore)} → ${formatTokens(event.tokensAfter)} tokens`),
+          );
+        } else if (!event.aborted) {
+          this.line(this.style.yellow(terminalSafe(event.errorMessage)));
+        }
+        // Within a run, the request it made room for goes out next.
+        if (event.reason !== 'manual' && !(event.ok === false && event.aborted)) this.wait('waiting for the model…');
+        break;
       case 'agent_end':
         this.finish();
         break;

@@ -5,7 +5,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AgentMessage } from '../../../src/agent/types.js';
+import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
 import { createCodingAgent } from './agent-setup.js';
@@ -87,6 +87,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       tools: args.tools ?? config.default?.tools,
       messages,
       commandEnv: commandEnv(args, config, env, warn),
+      compaction: compactionOptions(config),
       getApiKey: (provider) => {
         if (demo && setup.agent.state.model === demo.model) return demo.apiKey;
         if (args.apiKey && provider === startProvider) return args.apiKey;
@@ -162,9 +163,9 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
             ...custom.flatMap((m) => listModels(m.provider).filter((known) => known.id === m.id)),
           ];
         },
-        thinking: () => setup.streamOptions.reasoning,
+        thinking: () => agent.streamOptions.reasoning ?? thinking,
         setThinking: (level: ReasoningLevel) => {
-          setup.streamOptions.reasoning = level;
+          agent.setStreamOptions({ reasoning: level });
         },
       },
     };
@@ -206,6 +207,15 @@ function commandEnv(
     else if (!(name in passed)) warn(`${source} ${name}: it is not set, so commands do not get it`);
   }
   return passed;
+}
+
+function compactionOptions(config: QcoreConfig): CompactionOptions {
+  const settings = config.compaction ?? {};
+  const options: CompactionOptions = {};
+  if (settings.enabled !== undefined) options.enabled = settings.enabled;
+  if (settings.reserve_tokens !== undefined) options.reserveTokens = settings.reserve_tokens;
+  if (settings.keep_recent_tokens !== undefined) options.keepRecentTokens = settings.keep_recent_tokens;
+  return options;
 }
 
 function envThinking(env: NodeJS.ProcessEnv): ReasoningLevel | undefined {

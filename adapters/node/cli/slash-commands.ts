@@ -1,13 +1,13 @@
 /**
- * The interactive commands: `/model`, `/thinking`, `/clear`, `/session`,
- * `/cost`, `/help` and `/exit`.
+ * The interactive commands: `/model`, `/thinking`, `/compact`, `/clear`,
+ * `/session`, `/cost`, `/help` and `/exit`.
  */
 import type { Agent } from '../../../src/agent/agent.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
 import { parseThinking, THINKING_LEVELS } from './args.js';
 import { CliError } from './errors.js';
 import type { LiveView } from './live-view.js';
-import { sumUsage, usageLine } from './render.js';
+import { formatTokens, sumUsage, usageLine } from './render.js';
 import type { SessionRecorder } from './session-recorder.js';
 import type { Style } from './style.js';
 
@@ -23,13 +23,16 @@ export interface SlashHost {
   modelChoices(): Model[];
   thinking(): ReasoningLevel;
   setThinking(level: ReasoningLevel): void;
+  /** Compacts the conversation as a run of its own, which Ctrl-C aborts. */
+  compact(instructions: string): void;
 }
 
 export const SLASH_HELP = `Commands:
   /model [provider/id]   show the model, or switch to another
   /thinking [level]      show or hide thinking; with a level (${THINKING_LEVELS.join(', ')}), set how much
+  /compact [what to keep] summarize the older part of the conversation, to free context
   /clear                 start a new conversation (and a new session file)
-  /session               the session file and its message count
+  /session               the session file, its message count and how full the context is
   /cost                  tokens and cost of this conversation
   /help                  this help
   /exit                  quit (also Ctrl-D, or Ctrl-C twice)
@@ -54,6 +57,9 @@ export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefin
       return modelCommand(argument, host);
     case 'thinking':
       return thinkingCommand(argument, host);
+    case 'compact':
+      host.compact(argument);
+      return;
     case 'clear':
       host.agent.reset();
       host.recorder.startNew();
@@ -62,7 +68,10 @@ export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefin
     case 'session': {
       const count = host.agent.state.messages.length;
       const where = host.recorder.path ?? 'not saved';
-      print(`session: ${where}\nmessages: ${count}`);
+      const { tokens, contextWindow, percent } = host.agent.contextUsage;
+      print(
+        `session: ${where}\nmessages: ${count}\ncontext: ${formatTokens(tokens)} of ${formatTokens(contextWindow)} tokens (${Math.round(percent)}%)`,
+      );
       return;
     }
     case 'cost': {
