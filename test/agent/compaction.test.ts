@@ -116,7 +116,9 @@ describe('context accounting', () => {
     ];
     const bare = new Agent({ model: testModel, messages });
     const withTools = new Agent({ model: testModel, messages, systemPrompt: 'y'.repeat(350), tools: [readTool] });
-    expect(bare.contextUsage.tokens).toBe(estimateMessageTokens(messages[0] as AgentMessage) + estimateMessageTokens(messages[1] as AgentMessage));
+    expect(bare.contextUsage.tokens).toBe(
+      estimateMessageTokens(messages[0] as AgentMessage) + estimateMessageTokens(messages[1] as AgentMessage),
+    );
     expect(withTools.contextUsage.tokens).toBeGreaterThan(bare.contextUsage.tokens + 100);
   });
 

@@ -36,12 +36,9 @@ function script(): MockReply[] {
       { name: 'grep', arguments: { pattern: mark, path: 'src' } },
     ];
     marks[p % 20] = mark;
-    calls.forEach((call, i) =>
-      turns.push({
-        content: [{ type: 'toolCall', id: `call_${p}_${i}`, ...call }],
-        stopReason: 'toolUse',
-      }),
-    );
+    for (const [i, call] of calls.entries()) {
+      turns.push({ content: [{ type: 'toolCall', id: `call_${p}_${i}`, ...call }], stopReason: 'toolUse' });
+    }
     turns.push({ content: [{ type: 'text', text: `Step ${p} is done: ${file} now opens with ${mark}.` }] });
   }
   expect(turns).toHaveLength(PROMPTS * (CALLS_PER_PROMPT + 1));
