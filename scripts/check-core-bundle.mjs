@@ -17,8 +17,8 @@ import { build } from 'esbuild';
  * provider errors, and RemoteWorkspace answers read within bounds. Lowered again to what the code
  * measures, rounded up to the next 500 B, once TS `private` members became `#private` (the minifier
  * renames those) and the protocols took the shared code from `src/ai/engine.ts` instead of importing
- * it (one chunk fewer per row): Anthropic 12,824 (published 12,955), openai-completions 13,248,
- * openai-responses 13,705, Gemini 15,219, Bedrock 16,712.
+ * it (one chunk fewer per row): Anthropic 12,799 (published 12,935), openai-completions 13,223,
+ * openai-responses 13,680, Gemini 15,194, Bedrock 16,731.
  */
 const PROTOCOLS = {
   'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_000 },
