@@ -387,8 +387,9 @@ type StopMapping = 'stop' | 'length' | 'toolUse' | { error: string; kind: ErrorK
 
 /**
  * Turns decoded event-stream messages into assembler calls. Its members stay
- * TS `private`, not `#private`: `#` would save about 45 B gzipped, but cost
- * about 10% on `npm run bench`'s Bedrock tool-argument stream.
+ * TS `private`, not `#private`: `#` would save about 45 B gzipped, but
+ * measured 5-10% slower on `npm run bench`'s Bedrock tool-argument stream,
+ * a row already close to its 1.3x target (the difference is near the noise).
  */
 class StreamReader {
   private readonly blocks: (BlockState | undefined)[] = [];
