@@ -18,7 +18,10 @@ import { build } from 'esbuild';
  * measures, rounded up to the next 500 B, once TS `private` members became `#private` (the minifier
  * renames those) and the protocols took the shared code from `src/ai/engine.ts` instead of importing
  * it (one chunk fewer per row): Anthropic 12,799 (published 12,935), openai-completions 13,223,
- * openai-responses 13,680, Gemini 15,194, Bedrock 16,731.
+ * openai-responses 13,680, Gemini 15,194, Bedrock 16,731. The whole core's budget was raised once,
+ * from 52,500 to 57,000, for #11: sessions as data (`src/session`, 6.4 KB minified) and the agent's
+ * context accounting, compaction and summary prompt (10.6 KB minified), 56,857 B measured; neither
+ * is in the one-protocol rows.
  */
 const PROTOCOLS = {
   'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_000 },
@@ -28,7 +31,7 @@ const PROTOCOLS = {
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
   'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 52_500 };
+const WHOLE_CORE = { target: 40_000, budget: 57_000 };
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.

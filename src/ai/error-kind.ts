@@ -30,7 +30,7 @@ const BY_STATUS: Record<number, ErrorKind> = {
  */
 const BY_WORDS: [RegExp, ErrorKind][] = [
   [
-    /context.length|exceed_context|(prompt|input) is too long|too many input tokens|input token count.*exceeds|maximum context|model token limit|range of input length/i,
+    /context.length|exceed_context|exceed context limit|(prompt|input) is too long|too many input tokens|input token count.*exceeds|maximum context|model token limit|range of input length/i,
     'context_overflow',
   ],
   [/insufficient.(quota|balance)|arrearage/i, 'permission'],

@@ -81,9 +81,8 @@ describe.each(cases)('$label', ({ key, p, variant }) => {
 describe('anthropic-messages: a prompt that fits, but not with its max_tokens', () => {
   const anthropic = protocols.find((p) => p.name === 'anthropic-messages') as Protocol;
 
-  // The real 400 of Claude 3.7 and later. `src/ai/error-kind.ts` does not yet know these words
-  // and calls it `invalid_request`; flip `test.fails` to `test` once it does.
-  test.fails('is a context_overflow', async () => {
+  // The real 400 of Claude 3.7 and later: input plus max_tokens over the window.
+  test('is a context_overflow', async () => {
     const { message: fits } = await run(anthropic, undefined, 5_000, short);
     const input = fits.usage.input;
     const window = input + MAX_TOKENS - 1;
