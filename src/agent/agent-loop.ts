@@ -12,7 +12,9 @@ import type {
   AgentLoopConfig,
   AgentMessage,
   AgentStopReason,
+  ApprovalDecision,
   CompactionReason,
+  PendingApproval,
   TurnMessage,
 } from './types.js';
 
@@ -23,6 +25,8 @@ export interface AgentLoopResult extends Partial<ErrorInfo> {
   messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
+  /** With `awaiting_approval`: the calls that wait for an answer. */
+  pendingApprovals?: PendingApproval[];
   /** Messages taken from the queues but not delivered because the run stopped; they belong back in them. */
   undeliveredSteering: TurnMessage[];
   undeliveredFollowUps: TurnMessage[];
@@ -77,6 +81,12 @@ export function runAgentLoop(
   return runLoop(prompts, history, config, emit, signal, new ContextTracker(history, fixedTokensOf(config)));
 }
 
+/** The reply whose held calls were answered, and the answers: a run after `awaiting_approval` starts with them. */
+export interface ApprovalResume {
+  assistant: AssistantMessage;
+  decisions: ReadonlyMap<string, ApprovalDecision>;
+}
+
 /** System prompt and tools, as every request carries them. */
 export function fixedTokensOf(config: Pick<AgentLoopConfig, 'systemPrompt' | 'tools'>): number {
   return estimateFixedTokens(config.systemPrompt, config.tools);
@@ -93,6 +103,7 @@ export async function runLoop(
   emit: (event: AgentEvent) => void,
   signal: AbortSignal,
   context: ContextTracker,
+  resume?: ApprovalResume,
 ): Promise<AgentLoopResult> {
   const messages: AgentMessage[] = [...history];
   const added: TurnMessage[] = [];
@@ -116,6 +127,7 @@ export async function runLoop(
   let overflowCompacted = false;
   /** A compaction at the threshold failed: not again in this run, where it would likely fail each turn. */
   let thresholdFailed = false;
+  let pendingApprovals: PendingApproval[] | undefined;
 
   const append = (message: TurnMessage): void => {
     emit({ type: 'message_start', message });
@@ -150,6 +162,26 @@ export async function runLoop(
   };
 
   emit({ type: 'agent_start' });
+  if (resume) {
+    // The calls held for approval run (or are refused) first, as the end of the turn that made them.
+    emit({ type: 'turn_start' });
+    const { results } = await executeToolCalls(resume.assistant, {
+      config,
+      messages,
+      emit,
+      signal,
+      steeringPending: () => false,
+      decisions: resume.decisions,
+    });
+    for (const result of results) append(result);
+    emit({
+      type: 'turn_end',
+      message: resume.assistant,
+      toolResults: results,
+      contextUsage: context.usage(config.model.contextWindow),
+    });
+    // An abort here ends the run at the first check of the loop below.
+  }
   outer: for (;;) {
     for (;;) {
       if (signal.aborted) {
@@ -222,6 +254,7 @@ export async function runLoop(
       if (assistant.stopReason !== 'error') overflowCompacted = false;
 
       let toolResults: ToolResultMessage[] = [];
+      let asked: PendingApproval[] = [];
       const cutCall = assistant.stopReason === 'length' ? cutToolCall(assistant) : undefined;
       if (cutCall) {
         // Half a plan is not run: the calls get results only so the history stays valid for the next request.
@@ -229,8 +262,10 @@ export async function runLoop(
         for (const result of toolResults) append(result);
       } else if (assistant.stopReason === 'toolUse' || (assistant.stopReason === 'length' && hasToolCalls(assistant))) {
         // Calls whose arguments are whole were not cut, even in a reply that was.
-        toolResults = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
+        const outcome = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
+        toolResults = outcome.results;
         for (const result of toolResults) append(result);
+        asked = outcome.asked;
       }
       emit({
         type: 'turn_end',
@@ -246,6 +281,12 @@ export async function runLoop(
         if (assistant.errorKind) errorInfo.errorKind = assistant.errorKind;
         if (assistant.errorStatus !== undefined) errorInfo.errorStatus = assistant.errorStatus;
         if (assistant.retryAfterMs !== undefined) errorInfo.retryAfterMs = assistant.retryAfterMs;
+        break outer;
+      }
+      if (asked.length > 0 && !signal.aborted) {
+        // The model is not called again until every held call has an answer and a result.
+        stopReason = 'awaiting_approval';
+        pendingApprovals = asked;
         break outer;
       }
       if (cutCall) {
@@ -284,6 +325,10 @@ export async function runLoop(
   const end: AgentEvent = { type: 'agent_end', messages: added, stopReason };
   if (errorMessage !== undefined) end.errorMessage = errorMessage;
   Object.assign(end, errorInfo);
+  if (pendingApprovals) {
+    result.pendingApprovals = pendingApprovals;
+    end.pendingApprovals = pendingApprovals;
+  }
   emit(end);
   return result;
 }

@@ -1,5 +1,5 @@
 import type { AssistantMessage, Model, StreamOptions, UserMessage } from '../ai/types.js';
-import { fixedTokensOf, runLoop } from './agent-loop.js';
+import { type ApprovalResume, fixedTokensOf, runLoop } from './agent-loop.js';
 import { compactionLimits, runCompaction } from './compaction.js';
 import { ContextTracker } from './context-tracker.js';
 import type {
@@ -12,10 +12,19 @@ import type {
   AgentRunResult,
   AgentState,
   AgentTool,
+  ApprovalDecision,
   CompactionResult,
   ContextUsage,
+  PendingApproval,
   TurnMessage,
 } from './types.js';
+
+/** Calls held for approval, the reply that made them, and the answers given so far. */
+interface Approvals {
+  assistant: AssistantMessage;
+  pending: PendingApproval[];
+  decisions: Map<string, ApprovalDecision>;
+}
 
 type Listener = (event: AgentEvent) => void;
 type AgentStreamOptions = Omit<StreamOptions, 'signal'>;
@@ -46,6 +55,7 @@ export class Agent {
   #run: Run | undefined;
   #currentStreamOptions: Readonly<AgentStreamOptions>;
   #context: ContextTracker;
+  #approvals: Approvals | undefined;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -61,6 +71,54 @@ export class Agent {
       error: undefined,
     };
     this.#context = new ContextTracker(this.#current.messages, fixedTokensOf(this.#current));
+    if (options.pendingApprovals?.length) this.#hold(options.pendingApprovals);
+  }
+
+  /**
+   * The calls waiting for an answer after a run ended with
+   * `awaiting_approval`, in call order, each with its `decision` once
+   * `approve()` or `deny()` gave one.
+   */
+  pendingApprovals(): (PendingApproval & { decision?: ApprovalDecision })[] {
+    const approvals = this.#approvals;
+    if (!approvals) return [];
+    return approvals.pending.map((pending) => {
+      const decision = approvals.decisions.get(pending.toolCallId);
+      return decision ? { ...pending, decision: { ...decision } } : { ...pending };
+    });
+  }
+
+  /** Lets a held call run at the next `continue()` (or `prompt()`). */
+  approve(toolCallId: string): void {
+    this.#answer(toolCallId, { approved: true }, 'approve');
+  }
+
+  /** Refuses a held call: its result tells the model it was denied, and `reason` when given. */
+  deny(toolCallId: string, reason?: string): void {
+    this.#answer(toolCallId, reason === undefined ? { approved: false } : { approved: false, reason }, 'deny');
+  }
+
+  #answer(toolCallId: string, decision: ApprovalDecision, verb: string): void {
+    if (this.#running) throw new Error(`Agent.${verb}() was called while a run is active`);
+    const approvals = this.#approvals;
+    if (!approvals?.pending.some((pending) => pending.toolCallId === toolCallId)) {
+      const waiting = approvals?.pending.map((pending) => pending.toolCallId).join(', ');
+      throw new Error(
+        `Agent.${verb}(): no tool call ${JSON.stringify(toolCallId)} awaits approval${waiting ? `; waiting: ${waiting}` : ''}`,
+      );
+    }
+    approvals.decisions.set(toolCallId, decision);
+  }
+
+  /** Holds `pending`, calls of the history's last reply. */
+  #hold(pending: PendingApproval[]): void {
+    const ids = new Set(pending.map((call) => call.toolCallId));
+    const assistant = this.#current.messages.findLast(
+      (message): message is AssistantMessage =>
+        isAssistant(message) && message.content.some((part) => part.type === 'toolCall' && ids.has(part.id)),
+    );
+    if (!assistant) throw new Error('pendingApprovals name tool calls that no reply in the history made');
+    this.#approvals = { assistant, pending: [...pending], decisions: new Map() };
   }
 
   /**
@@ -184,6 +242,7 @@ export class Agent {
     this.#current.pendingToolCalls.clear();
     this.#steeringQueue = [];
     this.#followUpQueue = [];
+    this.#approvals = undefined;
     // A new tracker: an abandoned run still holds the old one.
     this.#context = new ContextTracker([], fixedTokensOf(this.#current));
   }
@@ -248,7 +307,27 @@ export class Agent {
         ),
       );
     }
-    if (verb === 'continue') {
+    const approvals = this.#approvals;
+    let resume: ApprovalResume | undefined;
+    if (approvals) {
+      const unanswered = approvals.pending.filter((pending) => !approvals.decisions.has(pending.toolCallId));
+      if (verb === 'continue' && unanswered.length > 0) {
+        return Promise.reject(
+          new Error(
+            `Agent.continue() needs an answer for every held tool call first: approve() or deny() ${unanswered.map((p) => p.toolCallId).join(', ')}`,
+          ),
+        );
+      }
+      // A new prompt instead of an answer refuses what was not answered.
+      for (const pending of unanswered) {
+        approvals.decisions.set(pending.toolCallId, {
+          approved: false,
+          reason: 'the user sent a new message instead of answering',
+        });
+      }
+      resume = { assistant: approvals.assistant, decisions: new Map(approvals.decisions) };
+      this.#approvals = undefined;
+    } else if (verb === 'continue') {
       // A queued message with nothing else to go on starts the run.
       if (this.lastIsFinishedReply()) prompts = this.#steeringQueue.splice(0).concat(this.#followUpQueue.splice(0));
       if (prompts.length === 0 && (this.#current.messages.length === 0 || this.lastIsFinishedReply())) {
@@ -273,6 +352,7 @@ export class Agent {
       },
       controller.signal,
       this.#context,
+      resume,
     )
       .then((result): AgentRunResult => {
         if (!run.abandoned) {
@@ -281,6 +361,7 @@ export class Agent {
           this.#followUpQueue = [...result.undeliveredFollowUps, ...this.#followUpQueue];
         }
         const { undeliveredSteering: _steering, undeliveredFollowUps: _followUps, ...outcome } = result;
+        if (!run.abandoned && result.pendingApprovals) this.#hold(result.pendingApprovals);
         return outcome;
       })
       .finally(() => {

@@ -1,6 +1,14 @@
 import { clipText } from '../ai/redact.js';
 import type { AssistantMessage, ToolCall, ToolResultMessage } from '../ai/types.js';
-import type { AgentEvent, AgentLoopConfig, AgentMessage, AgentTool, AgentToolResult } from './types.js';
+import type {
+  AgentEvent,
+  AgentLoopConfig,
+  AgentMessage,
+  AgentTool,
+  AgentToolResult,
+  ApprovalDecision,
+  PendingApproval,
+} from './types.js';
 
 export interface ToolRunContext {
   config: AgentLoopConfig;
@@ -9,9 +17,23 @@ export interface ToolRunContext {
   signal: AbortSignal;
   /** True once a steering message is waiting; polled between tool calls. */
   steeringPending: () => boolean;
+  /**
+   * Answers to calls held for approval: only these calls run, approved ones
+   * without asking `beforeToolCall` again.
+   */
+  decisions?: ReadonlyMap<string, ApprovalDecision>;
 }
 
-type Prepared = { ok: true; tool: AgentTool; args: unknown } | { ok: false; error: string };
+type Prepared =
+  | { ok: true; tool: AgentTool; args: unknown }
+  | { ok: false; error: string }
+  | { ok: 'ask'; args: unknown; reason?: string };
+
+/** The results of the calls that ran or failed, in call order, and the calls held for approval. */
+export interface ToolCallsOutcome {
+  results: ToolResultMessage[];
+  asked: PendingApproval[];
+}
 
 const ABORTED = 'Tool execution was aborted.';
 /**
@@ -64,8 +86,13 @@ export function refuseToolCalls(
  * steering and abort all produce results, and every call gets exactly one
  * `tool_execution_start` and one `tool_execution_end`.
  */
-export async function executeToolCalls(assistant: AssistantMessage, run: ToolRunContext): Promise<ToolResultMessage[]> {
-  const calls = assistant.content.filter((part): part is ToolCall => part.type === 'toolCall');
+export async function executeToolCalls(assistant: AssistantMessage, run: ToolRunContext): Promise<ToolCallsOutcome> {
+  const decisions = run.decisions;
+  const calls = assistant.content.filter(
+    (part): part is ToolCall => part.type === 'toolCall' && (!decisions || decisions.has(part.id)),
+  );
+  /** Calls held for approval, by index; they get no events and no result in this run. */
+  const asked = new Map<number, PendingApproval>();
   const results: (ToolResultMessage | undefined)[] = new Array(calls.length);
   const started: boolean[] = new Array(calls.length).fill(false);
   const argsOf: unknown[] = calls.map((call) => call.arguments);
@@ -105,7 +132,7 @@ export async function executeToolCalls(assistant: AssistantMessage, run: ToolRun
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<void>((resolve) => {
     onAbort = () => {
-      for (let i = 0; i < calls.length; i++) settle(i, textResult(ABORTED), true);
+      for (let i = 0; i < calls.length; i++) if (!asked.has(i)) settle(i, textResult(ABORTED), true);
       resolve();
     };
     if (run.signal.aborted) onAbort();
@@ -115,9 +142,15 @@ export async function executeToolCalls(assistant: AssistantMessage, run: ToolRun
   const runOne = async (i: number): Promise<void> => {
     if (results[i]) return;
     const call = calls[i] as ToolCall;
-    start(i);
     const prepared = await prepare(call, run);
     if (results[i]) return;
+    if (prepared.ok === 'ask') {
+      const pending: PendingApproval = { toolCallId: call.id, toolName: call.name, args: prepared.args };
+      if (prepared.reason !== undefined) pending.reason = prepared.reason;
+      asked.set(i, pending);
+      return;
+    }
+    start(i);
     if (!prepared.ok) return settle(i, textResult(prepared.error), true);
     argsOf[i] = prepared.args;
     let result: AgentToolResult;
@@ -178,7 +211,10 @@ export async function executeToolCalls(assistant: AssistantMessage, run: ToolRun
 
   await Promise.race([work, aborted]);
   if (onAbort) run.signal.removeEventListener('abort', onAbort);
-  return results as ToolResultMessage[];
+  return {
+    results: results.filter((result): result is ToolResultMessage => result !== undefined),
+    asked: [...asked.entries()].sort(([a], [b]) => a - b).map(([, pending]) => pending),
+  };
 }
 
 /**
@@ -264,10 +300,18 @@ async function prepare(call: ToolCall, run: ToolRunContext): Promise<Prepared> {
       };
     }
   }
-  if (run.config.beforeToolCall) {
+  const decision = run.decisions?.get(call.id);
+  if (decision && !decision.approved) {
+    return { ok: false, error: `Not run: the user denied this call${decision.reason ? `: ${decision.reason}` : '.'}` };
+  }
+  if (run.config.beforeToolCall && !decision) {
     try {
       const verdict = await run.config.beforeToolCall({ toolCall: call, args, tool, messages: run.messages });
-      if (verdict?.block) return { ok: false, error: `Tool call blocked: ${verdict.reason}` };
+      if (verdict && 'block' in verdict && verdict.block)
+        return { ok: false, error: `Tool call blocked: ${verdict.reason}` };
+      if (verdict && 'ask' in verdict && verdict.ask) {
+        return verdict.reason === undefined ? { ok: 'ask', args } : { ok: 'ask', args, reason: verdict.reason };
+      }
     } catch (error) {
       return { ok: false, error: `Tool call blocked: beforeToolCall failed: ${String(error)}` };
     }

@@ -97,8 +97,32 @@ export interface BeforeToolCallContext {
   messages: readonly AgentMessage[];
 }
 
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing allows the call
-export type BeforeToolCallResult = { block: true; reason: string } | undefined | void;
+/**
+ * What `beforeToolCall` decides: nothing allows the call; `block` refuses it
+ * (the model reads `reason`); `ask` holds it for a person to answer: the run
+ * ends with `awaiting_approval` once the other calls of the reply are done,
+ * and `approve()`/`deny()` then `continue()` settle it. A hook may instead
+ * await the answer itself and return `block` or nothing.
+ */
+export type BeforeToolCallResult =
+  | { block: true; reason: string }
+  | { ask: true; reason?: string }
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing allows the call
+  | void;
+
+/** A tool call held by `beforeToolCall` returning `{ ask: true }`. */
+export interface PendingApproval {
+  toolCallId: string;
+  toolName: string;
+  /** The validated arguments. */
+  args: unknown;
+  /** Why the hook asks, for the person answering. */
+  reason?: string;
+}
+
+/** An answer to a pending call. A denied call's result tells the model `reason`. */
+export type ApprovalDecision = { approved: true } | { approved: false; reason?: string };
 
 export interface AfterToolCallContext {
   toolCall: ToolCall;
@@ -114,11 +138,12 @@ export type AfterToolCallResult = Partial<AgentToolResult> | undefined | void;
 export type StreamFn = (model: Model, context: Context, options?: StreamOptions) => AssistantMessageStream;
 
 /**
- * Why a run ended. `length`: the last reply hit the token limit (`maxTokens`).
+ * Why a run ended. `awaiting_approval`: tool calls wait for `approve()` or
+ * `deny()` (`pendingApprovals`). `length`: the last reply hit the token limit (`maxTokens`).
  * A cut text reply is kept as the answer, with no error; a reply cut inside a
  * tool call runs none of its calls and ends with an `errorMessage`.
  */
-export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurns';
+export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurns' | 'awaiting_approval';
 
 /**
  * What `prompt()` and `continue()` resolve with; the same as `agent_end`.
@@ -130,6 +155,8 @@ export interface AgentRunResult extends Partial<ErrorInfo> {
   messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
+  /** With `awaiting_approval`: the calls that wait for an answer, in call order. */
+  pendingApprovals?: PendingApproval[];
 }
 
 /** The messages waiting in the agent's queues, in delivery order. */
@@ -282,6 +309,12 @@ export interface AgentLoopConfig {
 export interface AgentOptions extends Omit<AgentLoopConfig, 'getSteeringMessages' | 'getFollowUpMessages'> {
   /** A history to start from. */
   messages?: AgentMessage[];
+  /**
+   * Calls of the history's last reply that wait for an answer, as a run that
+   * ended with `awaiting_approval` reported them: an agent rebuilt from a
+   * stored session takes them up again.
+   */
+  pendingApprovals?: PendingApproval[];
 }
 
 export interface AgentState {
