@@ -1,6 +1,7 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+/** The library: one entry per package export; zod, hono and the other peers stay external. */
+const library: Options = {
   entry: {
     index: 'src/index.ts',
     node: 'adapters/node/index.ts',
@@ -8,7 +9,6 @@ export default defineConfig({
     browser: 'adapters/browser/index.ts',
     worker: 'adapters/worker/index.ts',
     testing: 'testing/index.ts',
-    cli: 'adapters/node/cli.ts',
     // Its own entry: importing it from the root would load every protocol up front (see check:core).
     builtins: 'src/ai/providers/register-all.ts',
   },
@@ -26,9 +26,31 @@ export default defineConfig({
       builtins: 'src/ai/providers/register-all.ts',
     },
   },
-  clean: true,
+  // Everything but the CLI's file, which the second build writes at the same time.
+  clean: ['!cli.js'],
   splitting: true,
   treeshake: true,
   sourcemap: false,
   external: [/^node:/, 'zod'],
-});
+};
+
+/**
+ * The `qcore` command: one self-contained `dist/cli.js` with every package it
+ * uses bundled (hono and @hono/node-server for `qcore serve`, and any
+ * terminal library), so `npm install -g` of the tarball needs nothing else.
+ * Only Node's built-ins stay outside. One file, not split: its chunks would
+ * share `dist/` with the library's.
+ */
+const cli: Options = {
+  entry: { cli: 'adapters/node/cli.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  clean: false,
+  splitting: false,
+  treeshake: true,
+  sourcemap: false,
+  noExternal: [/^(?!node:)/],
+};
+
+export default defineConfig([library, cli]);

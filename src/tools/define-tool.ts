@@ -49,6 +49,7 @@ export type TypedJsonSchema<TArgs> = JsonSchema & { readonly [argsType]?: TArgs 
  * });
  * ```
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function typedJsonSchema<TArgs>(schema: JsonSchema): TypedJsonSchema<TArgs> {
   return schema;
 }
