@@ -237,6 +237,23 @@ describe.concurrent('sessions', { timeout: 30_000 }, () => {
     expect(body(session.requests[3]).model).toBe('claude-sonnet-4-6');
   });
 
+  test('a run that fails before the model answers (a refused key, an unreachable server) leaves no session file', async () => {
+    const { project, flags } = setup([
+      {
+        type: 'http',
+        status: 401,
+        body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+      },
+    ]);
+    const failed = await runCli(project, [...flags, '-p', 'Say hello']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('invalid x-api-key');
+    expect(sessionFiles(project)).toEqual([]);
+    const unreachable = await runCli(project, ['--base-url', 'http://127.0.0.1:9', '--thinking', 'off', '-p', 'Hi']);
+    expect(unreachable.code).toBe(1);
+    expect(sessionFiles(project)).toEqual([]);
+  });
+
   test('a sessions directory that cannot be written gets one warning, and the run goes on', async () => {
     const { project, flags } = setup([toolReply({ name: 'ls', arguments: {} }), textReply('Listed.')]);
     mkdirSync(project.home, { recursive: true });

@@ -6,7 +6,7 @@
  * of breaking the run.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { type LoadedSession, loadSession } from '../../../src/session/load-session.js';
 import { type RecordableAgent, recordSession, type SessionRecording } from '../../../src/session/record-session.js';
 import { JsonlSessionStore } from '../jsonl-session-store.js';
@@ -24,6 +24,7 @@ export class SessionRecorder {
   #current: CurrentSession | undefined;
   #agent: RecordableAgent | undefined;
   #recording: SessionRecording | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly options: {
@@ -85,7 +86,33 @@ export class SessionRecorder {
   /** Records `agent` into the current session, and into each one `startNew` opens later. */
   attach(agent: RecordableAgent): void {
     this.#agent = agent;
+    this.#unsubscribe?.();
+    this.#unsubscribe = agent.subscribe((event) => {
+      if (event.type === 'agent_end' && event.stopReason === 'error') void this.#dropIfNeverAnswered(agent);
+    });
     this.#record();
+  }
+
+  /**
+   * A new session whose runs all failed before the model answered (no
+   * network, a refused key) is not worth a file: it is removed, and the next
+   * prompt starts a new one.
+   */
+  async #dropIfNeverAnswered(agent: RecordableAgent): Promise<void> {
+    const current = this.#current;
+    if (!current || current.resumed || !this.#sessions) return;
+    const answered = agent.state.messages.some(
+      (message) => message.role === 'assistant' && message.stopReason !== 'error',
+    );
+    if (answered) return;
+    await this.#recording?.flush();
+    if (this.#current !== current) return;
+    try {
+      rmSync(current.store.pathOf(current.sessionId), { force: true });
+    } catch {
+      // Left as it is: a file we cannot remove is one we could not have written either.
+    }
+    this.startNew();
   }
 
   #use(session: CurrentSession): void {
