@@ -1,7 +1,8 @@
 /**
  * `qcore/node`: only what needs Node. A workspace over a real directory
  * (whose `grep` matches in a worker thread), the grep matcher itself, the
- * environment filter `exec` applies, and sessions as JSONL files. The core's
+ * environment filter `exec` applies, the bubblewrap sandbox it can run
+ * commands in, and sessions as JSONL files. The core's
  * names come from `qcore`; the remote workspace endpoint from
  * `qcore/server`, so this entry needs no hono.
  *
@@ -17,3 +18,5 @@ export { JsonlSessionStore } from './jsonl-session-store.js';
 export { inheritedEnvironment } from './node-exec.js';
 export type { NodeWorkspaceOptions } from './node-workspace.js';
 export { NodeWorkspace } from './node-workspace.js';
+export type { SandboxOptions } from './sandbox.js';
+export { checkSandbox, defaultHiddenPaths } from './sandbox.js';

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ExecResult } from '../../src/tools/types.js';
+import { type SandboxOptions, sandboxArgv } from './sandbox.js';
 
 export interface RunCommandOptions {
   /** An absolute directory, already confined by the caller. */
@@ -19,6 +20,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onOutput?: (chunk: string) => void;
+  /** Run the shell inside bubblewrap, with `root` (a real path holding `cwd`) writable. */
+  sandbox?: SandboxOptions & { root: string };
 }
 
 /**
@@ -92,10 +95,14 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
   return new Promise<ExecResult>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(options.shell, ['-c', command], {
+      const [file, ...args] = options.sandbox
+        ? sandboxArgv(options.shell, command, { root: options.sandbox.root, cwd: options.cwd }, options.sandbox)
+        : [options.shell, '-c', command];
+      child = spawn(file as string, args, {
         cwd: options.cwd,
         env: commandEnvironment(options.extraEnv),
-        // Its own process group (pgid = pid), so one signal reaches every descendant.
+        // Its own process group (pgid = pid), so one signal reaches every descendant. In the
+        // sandbox the group is bwrap's: killing it ends bwrap's PID namespace, and all in it.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -34,6 +34,7 @@ import {
 } from './descriptors.js';
 import { sharedNodeGrepMatcher } from './grep-worker.js';
 import { runCommand } from './node-exec.js';
+import type { SandboxOptions } from './sandbox.js';
 
 export interface NodeWorkspaceOptions {
   /**
@@ -57,6 +58,13 @@ export interface NodeWorkspaceOptions {
    * per-file budget can kill (see `createNodeGrepMatcher`).
    */
   grepMatcher?: GrepMatcher;
+  /**
+   * Run every `exec` inside bubblewrap (Linux): the filesystem read-only but
+   * for the root and a private `/tmp`, `hide` paths covered, the network off
+   * unless `network`. Check it works first with `checkSandbox`; a missing
+   * bwrap makes `exec` fail, never run unsandboxed. See `sandbox.ts`.
+   */
+  sandbox?: SandboxOptions;
 }
 
 type AfterCheckHook = (real: string) => Promise<void> | void;
@@ -244,6 +252,7 @@ export class NodeWorkspace implements Workspace {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       onOutput: options.onOutput,
+      ...(this.#options.sandbox ? { sandbox: { ...this.#options.sandbox, root: await this.#real() } } : {}),
     });
   }
 

@@ -56,7 +56,9 @@ describe('entry points', () => {
     expect(await namesOf('qcore/node')).toEqual([
       'JsonlSessionStore',
       'NodeWorkspace',
+      'checkSandbox',
       'createNodeGrepMatcher',
+      'defaultHiddenPaths',
       'inheritedEnvironment',
     ]);
   });

@@ -8,6 +8,7 @@ import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.j
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
 import { NodeWorkspace } from '../node-workspace.js';
+import type { SandboxOptions } from '../sandbox.js';
 import { findContextFiles } from './context-files.js';
 import { buildSystemPrompt } from './system-prompt.js';
 
@@ -23,6 +24,8 @@ export interface AgentSetupInput {
   getApiKey: (provider: string) => string | undefined;
   /** The config file's `compaction`; automatic compaction is on unless it says otherwise. */
   compaction?: CompactionOptions;
+  /** `--sandbox`, already checked with `checkSandbox`: every bash command runs in bubblewrap. */
+  sandbox?: SandboxOptions & { network: boolean };
 }
 
 export interface AgentSetup {
@@ -38,11 +41,20 @@ export interface AgentSetup {
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
   // Its grep matches in a worker thread, so a catastrophic pattern cannot hold the terminal.
-  const workspace = new NodeWorkspace(input.cwd, { env: input.commandEnv });
+  const workspace = new NodeWorkspace(input.cwd, {
+    env: input.commandEnv,
+    ...(input.sandbox ? { sandbox: input.sandbox } : {}),
+  });
   const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
-  const systemPrompt = buildSystemPrompt({ cwd: input.cwd, date: new Date(), tools: toolNames, contextFiles });
+  const systemPrompt = buildSystemPrompt({
+    cwd: input.cwd,
+    date: new Date(),
+    tools: toolNames,
+    contextFiles,
+    ...(input.sandbox ? { sandbox: { network: input.sandbox.network } } : {}),
+  });
   const streamOptions: AgentSetup['streamOptions'] = { reasoning: input.thinking };
   const agent = new Agent({
     model: input.model,

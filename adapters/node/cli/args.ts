@@ -35,6 +35,8 @@ export interface RunArgs {
   noSession: boolean;
   hideThinking: boolean;
   demo: boolean;
+  /** `--sandbox`: bash runs in bubblewrap; `network` from `--sandbox-network`. */
+  sandbox?: { network: boolean };
 }
 
 export interface ServeArgs {
@@ -67,6 +69,8 @@ const RUN_OPTIONS = {
   'no-session': { type: 'boolean' },
   'hide-thinking': { type: 'boolean' },
   demo: { type: 'boolean' },
+  sandbox: { type: 'boolean' },
+  'sandbox-network': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -118,6 +122,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values.cwd !== undefined) args.cwd = nonEmpty('--cwd', values.cwd);
   if (values.env !== undefined) args.env = values.env.map(parseEnvName);
   if (values.session !== undefined) args.session = nonEmpty('--session', values.session);
+  if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
+  if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
   return args;
 }
 

@@ -29,7 +29,12 @@ Agent:
   --tools LIST          comma-separated subset of ${CODING_TOOL_NAMES.join(',')} (default: all)
   --cwd DIR             work in DIR instead of the current directory. The file tools
                         cannot reach outside it; bash starts there but is not confined:
-                        it is not sandboxed and can run anything you can
+                        without --sandbox it can run anything you can
+  --sandbox             run bash in bubblewrap (Linux only): the filesystem read-only but
+                        for DIR and a private /tmp; $QCORE_HOME, ~/.ssh, ~/.aws and other
+                        credential files hidden; no network. bash still reads every other
+                        file. If bwrap cannot run, qcore stops (apt install bubblewrap)
+  --sandbox-network     with --sandbox, let commands use the network
   --env NAME            give commands the variable NAME from this environment, even one
                         that looks like a secret (repeatable; also "env" in the config)
   --hide-thinking       do not show the model's thinking

@@ -4,16 +4,18 @@
  * interactive session.
  */
 import { realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
+import { checkSandbox, defaultHiddenPaths, type SandboxOptions, sandboxProblem } from '../sandbox.js';
 import { createCodingAgent } from './agent-setup.js';
 import { parseThinking, type RunArgs } from './args.js';
 import { loadConfig } from './config.js';
 import type { QcoreConfig } from './config-schema.js';
 import type { Demo } from './demo.js';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { version } from './help.js';
 import { homePaths } from './home.js';
 import { runInteractive } from './interactive.js';
@@ -43,6 +45,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
   const warn = (message: string) => stderr.write(`qcore: warning: ${message}\n`);
   const cwd = resolveCwd(args.cwd);
   const paths = homePaths(env);
+  // Before anything else runs: with --sandbox, bash never runs unsandboxed.
+  const sandbox = args.sandbox ? prepareSandbox(args.sandbox.network, cwd, paths.home, env) : undefined;
   const { config, path: configPath } = loadConfig(paths.config);
   registerCustomModels(config);
 
@@ -88,6 +92,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       messages,
       commandEnv: commandEnv(args, config, env, warn),
       compaction: compactionOptions(config),
+      ...(sandbox ? { sandbox } : {}),
       getApiKey: (provider) => {
         if (demo && setup.agent.state.model === demo.model) return demo.apiKey;
         if (args.apiKey && provider === startProvider) return args.apiKey;
@@ -129,6 +134,13 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       `${style.bold('qcore')} ${version()} · ${model.provider}/${model.id} · thinking ${thinking}`,
       style.dim(`${cwd} · ${sessionNote}`),
     ];
+    if (sandbox) {
+      banner.push(
+        style.dim(
+          `sandbox: bash writes only here and in a private /tmp, cannot see $QCORE_HOME or credential files${sandbox.network ? '' : ', has no network'}`,
+        ),
+      );
+    }
     if (setup.contextFiles.length > 0) banner.push(style.dim(`instructions: ${setup.contextFiles.join(', ')}`));
     banner.push(style.dim('Enter sends · Ctrl-C aborts · /help for commands'));
     if (demo) banner.unshift(style.yellow(demo.banner));
@@ -173,6 +185,25 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     return await runInteractive(options);
   } finally {
     await demo?.close();
+  }
+}
+
+/** `--sandbox`: checks that bwrap runs here, or fails with the fix (exit 1). */
+function prepareSandbox(
+  network: boolean,
+  cwd: string,
+  qcoreHome: string,
+  env: NodeJS.ProcessEnv,
+): SandboxOptions & { network: boolean } {
+  const hide = [qcoreHome, ...defaultHiddenPaths(env.HOME || homedir())];
+  try {
+    const bwrap = checkSandbox(env);
+    const options = { bwrap, network, hide };
+    const problem = sandboxProblem(cwd, options);
+    if (problem) throw new Error(`--sandbox: ${problem}`);
+    return options;
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -9,6 +9,8 @@ export interface SystemPromptInput {
   date: Date;
   tools: readonly string[];
   contextFiles: readonly ContextFile[];
+  /** bash runs in the `--sandbox`. */
+  sandbox?: { network: boolean };
 }
 
 const TOOL_GUIDANCE: Record<string, string> = {
@@ -26,7 +28,7 @@ export function buildSystemPrompt(input: SystemPromptInput): string {
   const sections = [
     `You are qcore, a coding agent working in the user's project through tools. You help with reading, explaining, changing and reviewing code, and with running commands.
 
-${[`Working directory: ${input.cwd}`, ...reach(input.tools), `Today's date: ${localDate(input.date)}`].join('\n')}`,
+${[`Working directory: ${input.cwd}`, ...reach(input.tools, input.sandbox), `Today's date: ${localDate(input.date)}`].join('\n')}`,
     tools.length > 0
       ? `Tools:\n${tools.join('\n')}`
       : 'You have no tools in this session: answer from the conversation alone, and say so if you would need to see files.',
@@ -44,13 +46,17 @@ ${[`Working directory: ${input.cwd}`, ...reach(input.tools), `Today's date: ${lo
 const FILE_TOOLS = new Set(['read', 'write', 'edit', 'ls', 'find', 'grep']);
 
 /** Where the tools can reach, said exactly: the model is told no more than the workspace enforces. */
-function reach(tools: readonly string[]): string[] {
+function reach(tools: readonly string[], sandbox: { network: boolean } | undefined): string[] {
   const lines: string[] = [];
   const fileTools = tools.filter((name) => FILE_TOOLS.has(name));
   if (fileTools.length > 0) {
     lines.push(`The file tools (${fileTools.join(', ')}) take paths relative to it and cannot reach files outside it.`);
   }
-  if (tools.includes('bash')) {
+  if (tools.includes('bash') && sandbox) {
+    lines.push(
+      `bash runs in a sandbox: it can write only inside the working directory and a private, empty /tmp, the rest of the filesystem is read-only, and the user's credential files are hidden${sandbox.network ? '' : '; it has no network, so downloads and package installs fail'}.`,
+    );
+  } else if (tools.includes('bash')) {
     lines.push(
       "bash starts in it but is not confined to it: it is not sandboxed and runs with the user's own permissions, so keep commands to this project unless the user asks for more.",
     );
