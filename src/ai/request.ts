@@ -3,6 +3,7 @@ import { baseUrlProblem, parseUrl } from './base-url.js';
 import { apiKeyEnvNames, getEnvApiKey } from './env.js';
 import { errorKind, isRetryable } from './error-kind.js';
 import { AssistantMessageEventStream } from './event-stream.js';
+import { withExtraBody } from './extra-body.js';
 import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from './guarded-fetch.js';
 import { clipText, headerSecrets } from './redact.js';
 import { StreamLimitError } from './sse.js';
@@ -125,16 +126,15 @@ export async function runProviderStream(
       : undefined;
   try {
     let request: ProviderRequest;
+    let body: string;
     try {
       request = await build(apiKey);
       if (request.secrets) asm.addSecrets(request.secrets);
+      body = JSON.stringify(withExtraBody(request.body, model, options));
     } catch (error) {
       const kind = error instanceof ProviderError ? error.kind : 'invalid_request';
       return asm.fail('error', `Could not build the request: ${describe(error)}`, kind);
     }
-    const body = JSON.stringify(
-      options.extraBody ? { ...(request.body as object), ...options.extraBody } : request.body,
-    );
     const headers = { ...model.headers, ...request.headers, ...options.headers };
     // A proxy's or gateway's credentials travel in these headers; an error body may quote them.
     asm.addSecrets(headerSecrets({ ...model.headers, ...options.headers }));

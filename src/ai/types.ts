@@ -44,8 +44,13 @@ export interface OpenAICompletionsCompat {
   supportsUsageInStreaming?: boolean;
   /** Use the `developer` role instead of `system`. Default false. */
   supportsDeveloperRole?: boolean;
-  /** How reasoning is switched on. Default `reasoning_effort`. */
-  thinkingFormat?: 'reasoning_effort' | 'enable_thinking' | 'none';
+  /**
+   * How reasoning is switched on. Default `reasoning_effort`. `enable_thinking`
+   * sends `enable_thinking: true|false` (Qwen); `chat_template_kwargs` sends
+   * `chat_template_kwargs: { enable_thinking: true|false }`, which llama.cpp's
+   * `llama-server` passes to the model's chat template (Qwen3 and others).
+   */
+  thinkingFormat?: 'reasoning_effort' | 'enable_thinking' | 'chat_template_kwargs' | 'none';
   /**
    * Send earlier reasoning back as `reasoning_content` on assistant turns
    * that made tool calls. Kimi and DeepSeek reject follow-ups without it.
@@ -89,6 +94,15 @@ export interface Model<TApi extends Api = Api> {
   contextWindow: number;
   maxTokens: number;
   headers?: Record<string, string>;
+  /**
+   * Top-level fields merged into every request body for this model, for
+   * fields qcore does not model (a gateway's routing, a sampler setting).
+   * They override what qcore sets, and `StreamOptions.extraBody` overrides
+   * them. The fields qcore builds from the context are refused, and the
+   * request fails before it is sent: `model`, `messages`, `input`,
+   * `contents`, `stream`, `tools` and `toolConfig` (`RESERVED_BODY_KEYS`).
+   */
+  extraBody?: Record<string, unknown>;
   compat?: ModelCompat;
 }
 

@@ -623,6 +623,26 @@ describe('openai-completions: request body', () => {
     expect(body(requests[0])).not.toHaveProperty('thinking_budget');
   });
 
+  test.each([
+    { reasoning: 'off', enabled: false },
+    { reasoning: 'high', enabled: true },
+  ] as const)(
+    "llama.cpp: thinkingFormat 'chat_template_kwargs' sends enable_thinking $enabled for $reasoning",
+    async ({ reasoning, enabled }) => {
+      const { requests } = await runTurns(
+        'qwen',
+        [reply({ variant: 'llama.cpp', content: [{ type: 'text', text: 'ok' }] })],
+        { reasoning },
+        userContext(),
+        { thinkingFormat: 'chat_template_kwargs' },
+      );
+      const sent = body(requests[0]);
+      expect(sent.chat_template_kwargs).toEqual({ enable_thinking: enabled });
+      for (const field of ['enable_thinking', 'thinking_budget', 'reasoning_effort'])
+        expect(sent).not.toHaveProperty(field);
+    },
+  );
+
   test('no stream_options when the server does not support usage in streaming; no tool_choice when unsupported', async () => {
     const { requests, message } = await runTurns(
       'local',

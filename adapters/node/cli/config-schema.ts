@@ -9,6 +9,7 @@
  */
 
 import { baseUrlProblem } from '../../../src/ai/base-url.js';
+import { RESERVED_BODY_KEYS } from '../../../src/ai/extra-body.js';
 import type { Api, ModelCompat, ReasoningLevel } from '../../../src/ai/types.js';
 import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
 import { ENV_NAME, THINKING_LEVELS } from './args.js';
@@ -30,6 +31,8 @@ export interface CustomModelConfig {
   max_tokens: number;
   cost?: { input: number; output: number; cache_read: number; cache_write: number };
   headers?: Record<string, string>;
+  /** Top-level request fields for this model; see `extraBody` below for the refused ones. */
+  extra_body?: Record<string, unknown>;
   compat?: {
     max_tokens_field?: NonNullable<ModelCompat['maxTokensField']>;
     supports_usage_in_streaming?: boolean;
@@ -45,6 +48,8 @@ export interface ProviderSettings {
   api_key?: string;
   base_url?: string;
   headers?: Record<string, string>;
+  /** Top-level fields added to every request body of the provider's models; they override a model's own. */
+  extra_body?: Record<string, unknown>;
 }
 
 export interface QcoreConfig {
@@ -217,6 +222,19 @@ function strictObject<T extends object>(shape: { [K in keyof T]-?: Check<T[K]> }
 // ---------------------------------------------------------------- the config
 
 const headers = record(string(), string());
+
+/** An object of request fields; the ones qcore builds from the conversation are refused, each by name. */
+const extraBody: Check<Record<string, unknown>> = (value, path, issues) => {
+  if (!isRecord(value)) return expectType('object', value, path, issues);
+  const refused = Object.keys(value).filter((key) => RESERVED_BODY_KEYS.includes(key));
+  for (const key of refused) {
+    issues.push({
+      path: [...path, key],
+      message: `qcore builds this field, so extra_body cannot set it (refused: ${RESERVED_BODY_KEYS.join(', ')})`,
+    });
+  }
+  return refused.length > 0 ? INVALID : { ...value };
+};
 /** Provider names go into `/model provider/id`, so they cannot hold a slash. */
 const providerName = string({
   pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
@@ -229,6 +247,7 @@ const providerSettings = strictObject<ProviderSettings>({
   api_key: optional(nonEmpty),
   base_url: optional(httpUrl),
   headers: optional(headers),
+  extra_body: optional(extraBody),
 });
 
 const customModel = strictObject<CustomModelConfig>({
@@ -250,12 +269,15 @@ const customModel = strictObject<CustomModelConfig>({
     }),
   ),
   headers: optional(headers),
+  extra_body: optional(extraBody),
   compat: optional(
     strictObject<NonNullable<CustomModelConfig['compat']>>({
       max_tokens_field: optional(oneOf(['max_tokens', 'max_completion_tokens'] as const)),
       supports_usage_in_streaming: optional(boolean),
       supports_developer_role: optional(boolean),
-      thinking_format: optional(oneOf(['reasoning_effort', 'enable_thinking', 'none'] as const)),
+      thinking_format: optional(
+        oneOf(['reasoning_effort', 'enable_thinking', 'chat_template_kwargs', 'none'] as const),
+      ),
       send_reasoning_content: optional(boolean),
       supports_tool_choice: optional(boolean),
       supports_cache_control: optional(boolean),
@@ -333,6 +355,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'api_key',
   'base_url',
   'headers',
+  'extra_body',
   'id',
   'name',
   'api',

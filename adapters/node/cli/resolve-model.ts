@@ -57,8 +57,8 @@ export function modelRequestFrom(
 }
 
 /**
- * The model for a provider and id, with the base URL and headers the config
- * or flags set. An unknown provider with a base URL is taken to be a local
+ * The model for a provider and id, with the base URL, headers and extra
+ * request fields the config or flags set. An unknown provider with a base URL is taken to be a local
  * OpenAI-compatible server.
  */
 export function resolveModel(
@@ -91,6 +91,8 @@ export function resolveModel(
   const resolved: Model = { ...model };
   if (baseUrl) resolved.baseUrl = baseUrl;
   if (headers) resolved.headers = headers;
+  // The provider's fields over the model's own, each merged at the top level.
+  if (settings?.extra_body) resolved.extraBody = { ...model.extraBody, ...settings.extra_body };
   return resolved;
 }
 
@@ -197,6 +199,7 @@ function toModel(custom: CustomModelConfig): Model {
     maxTokens: custom.max_tokens,
   };
   if (custom.headers) model.headers = { ...custom.headers };
+  if (custom.extra_body) model.extraBody = { ...custom.extra_body };
   if (custom.compat) model.compat = toCompat(custom.compat);
   return model;
 }

@@ -64,6 +64,8 @@ interface WireRequestBody {
   reasoning_effort?: Exclude<ReasoningLevel, 'off'>;
   enable_thinking?: boolean;
   thinking_budget?: number;
+  /** llama.cpp's `llama-server`: variables for the model's chat template. */
+  chat_template_kwargs?: { enable_thinking: boolean };
 }
 
 // ---------------------------------------------------------------- stream wire types
@@ -204,6 +206,8 @@ function applyReasoning(
     body.enable_thinking = level !== 'off';
     const budget = QWEN_THINKING_BUDGET[level];
     if (budget !== undefined) body.thinking_budget = budget;
+  } else if (format === 'chat_template_kwargs') {
+    body.chat_template_kwargs = { enable_thinking: level !== 'off' };
   }
 }
 
