@@ -1,10 +1,14 @@
 /**
- * Shows a running agent on a terminal as it happens: the answer streamed,
- * thinking dimmed (or hidden), one line per tool call and one per result,
- * one per compaction, and a spinner while we wait.
+ * Shows a running agent on a terminal as it happens: the answer streamed
+ * (as rendered markdown on a terminal), thinking marked with a bar and dimmed
+ * (or hidden), one line per tool call and one per result, with the diff of
+ * an edit or write and the lines before a failed command's error, one line
+ * per compaction, and a spinner while we wait.
  */
-import type { AgentEvent } from '../../../src/agent/types.js';
-import { formatTokens, terminalSafe, toolArgSummary, toolOutcome } from './render.js';
+import type { AgentEvent, AgentToolResult } from '../../../src/agent/types.js';
+import { MarkdownStream } from './markdown/stream.js';
+import { markdownTheme } from './markdown/theme.js';
+import { capDiff, formatTokens, terminalSafe, toolArgSummary, toolDiff, toolOutcome, toolText } from './render.js';
 import { Spinner } from './spinner.js';
 import type { Style, TerminalStream } from './style.js';
 
@@ -14,7 +18,14 @@ export interface LiveViewOptions {
   spinner: boolean;
   /** Stream the answer text too; print mode leaves it to stdout. */
   showText: boolean;
+  /** Render the answer's markdown; by default, when the output is a terminal. */
+  markdown?: boolean;
 }
+
+/** Diff lines shown under an edit or write; `/expand` shows them all. */
+export const DIFF_LINES = 40;
+/** Marks each line of thinking, so that it shows as thinking even without colour (dim). */
+const THINKING_BAR = '│ ';
 
 export class LiveView {
   showThinking: boolean;
@@ -24,6 +35,9 @@ export class LiveView {
   private readonly labels = new Map<string, string>();
   /** Tool calls started this turn; with more than one, results name their call. */
   private callsThisTurn = 0;
+  private markdown: MarkdownStream | undefined;
+  private thinkingAtLineStart = true;
+  private lastTool: { label: string; name: string; result: AgentToolResult } | undefined;
 
   constructor(
     private readonly out: TerminalStream,
@@ -84,7 +98,16 @@ export class LiveView {
         const label = this.labels.get(event.toolCallId);
         this.labels.delete(event.toolCallId);
         const text = this.callsThisTurn > 1 && label ? `${label}: ${outcome.text}` : outcome.text;
+        for (const line of outcome.excerpt ?? []) this.line(this.style.dim(`    ${line}`));
         this.line(outcome.ok ? `  ${this.style.green('✓')} ${this.style.dim(text)}` : this.style.red(`  ✗ ${text}`));
+        const diff = event.isError ? undefined : toolDiff(event.toolName, event.result);
+        if (diff) {
+          const { lines, more } = capDiff(diff, DIFF_LINES);
+          for (const line of lines) this.line(this.diffLine(line));
+          if (more > 0)
+            this.line(this.style.dim(`    … ${more} more ${more === 1 ? 'line' : 'lines'} (/expand shows them)`));
+        }
+        this.lastTool = { label: label ?? `[${event.toolName}]`, name: event.toolName, result: event.result };
         if (this.labels.size > 0) this.wait('running tools…');
         break;
       }
@@ -119,6 +142,17 @@ export class LiveView {
     if (spinning) this.wait('working…');
   }
 
+  /** The last tool's whole output (its full diff, for an edit or write), or why there is none. */
+  expand(): string {
+    const last = this.lastTool;
+    if (!last) return this.style.dim('no tool has run yet');
+    const diff = toolDiff(last.name, last.result);
+    const body = terminalSafe(toolText(last.result));
+    const lines = [this.style.cyan(last.label), ...(body ? [body] : [])];
+    if (diff) lines.push(...diff.split('\n').map((line) => this.diffLine(line)));
+    return lines.join('\n');
+  }
+
   /** Ends the display of a run: no spinner left, the cursor on a new line. */
   finish(): void {
     this.spinner.stop();
@@ -135,9 +169,21 @@ export class LiveView {
         this.spinner.stop();
         if (this.block === 'thinking') this.freshLine();
         this.block = 'text';
+        if (this.options.markdown ?? this.out.isTTY === true) {
+          this.markdown = new MarkdownStream({
+            theme: markdownTheme(this.style.color),
+            columns: this.out.columns ?? 80,
+            preview: true,
+          });
+        }
         break;
       case 'text_delta':
-        if (this.options.showText) this.write(terminalSafe(event.delta));
+        if (!this.options.showText) break;
+        if (this.markdown) this.write(this.markdown.push(event.delta));
+        else this.write(terminalSafe(event.delta));
+        break;
+      case 'text_end':
+        this.endMarkdown();
         break;
       case 'thinking_start':
         if (!this.showThinking) {
@@ -147,9 +193,10 @@ export class LiveView {
         this.spinner.stop();
         this.freshLine();
         this.block = 'thinking';
+        this.thinkingAtLineStart = true;
         break;
       case 'thinking_delta':
-        if (this.showThinking && this.block === 'thinking') this.write(this.style.dim(terminalSafe(event.delta)));
+        if (this.showThinking && this.block === 'thinking') this.write(this.thinkingText(terminalSafe(event.delta)));
         break;
       case 'thinking_end':
         if (this.showThinking && this.block === 'thinking') this.freshLine();
@@ -170,11 +217,44 @@ export class LiveView {
     this.spinner.start(label);
   }
 
+  /** Thinking, dimmed, each line after a bar. */
+  private thinkingText(text: string): string {
+    let out = '';
+    for (const part of text.split(/(\n)/)) {
+      if (part === '\n') {
+        out += '\n';
+        this.thinkingAtLineStart = true;
+      } else if (part !== '') {
+        if (this.thinkingAtLineStart) out += this.style.dim(THINKING_BAR);
+        this.thinkingAtLineStart = false;
+        out += this.style.dim(part);
+      }
+    }
+    return out;
+  }
+
+  private diffLine(line: string): string {
+    const { style } = this;
+    if (line.startsWith('--- ') || line.startsWith('+++ ')) return `    ${style.bold(line)}`;
+    if (line.startsWith('@@')) return `    ${style.cyan(line)}`;
+    if (line.startsWith('+')) return `    ${style.green(line)}`;
+    if (line.startsWith('-')) return `    ${style.red(line)}`;
+    return `    ${style.dim(line)}`;
+  }
+
+  /** Draws the rest of the streamed markdown. */
+  private endMarkdown(): void {
+    const markdown = this.markdown;
+    this.markdown = undefined;
+    if (markdown) this.write(markdown.finish());
+  }
+
   private write(text: string): void {
     if (text === '') return;
     this.spinner.stop();
     this.out.write(text);
-    this.atLineStart = text.endsWith('\n');
+    // A cleared markdown preview leaves the cursor at the start of an empty row.
+    this.atLineStart = text.endsWith('\n') || text.endsWith('\r\x1b[2K');
   }
 
   private line(text: string): void {
@@ -182,6 +262,7 @@ export class LiveView {
   }
 
   private freshLine(): void {
+    this.endMarkdown();
     if (!this.atLineStart) this.write('\n');
   }
 }

@@ -61,12 +61,49 @@ function mainArgument(name: string, args: Record<string, unknown>): string | und
 export interface ToolOutcome {
   ok: boolean;
   text: string;
+  /** For a failed `bash`: the lines that led to the error, shown under it. */
+  excerpt?: string[];
 }
 
 /** `120 lines`, `3 matches in 2 files`, or the first line of the error. */
 export function toolOutcome(name: string, result: AgentToolResult, isError: boolean): ToolOutcome {
   const outcome = describeOutcome(name, result, isError);
-  return { ok: outcome.ok, text: terminalSafe(outcome.text) };
+  return {
+    ok: outcome.ok,
+    text: terminalSafe(outcome.text),
+    ...(outcome.excerpt?.length ? { excerpt: outcome.excerpt.map((line) => terminalSafe(line)) } : {}),
+  };
+}
+
+/** The whole text a tool returned. */
+export function toolText(result: AgentToolResult): string {
+  return result.content
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text)
+    .join('\n');
+}
+
+/** The unified diff an `edit` or `write` put in its details, if any. */
+export function toolDiff(name: string, result: AgentToolResult): string | undefined {
+  if (name !== 'edit' && name !== 'write') return undefined;
+  const diff = isRecord(result.details) ? result.details.diff : undefined;
+  return typeof diff === 'string' && diff !== '' ? terminalSafe(diff) : undefined;
+}
+
+/** At most `max` lines of `diff`, and how many more there are (counting those edit-diff already cut). */
+export function capDiff(diff: string, max: number): { lines: string[]; more: number } {
+  const lines = diff.split('\n');
+  let more = 0;
+  const cut = /^… (\d+) more diff lines$/.exec(lines.at(-1) ?? '');
+  if (cut) {
+    lines.pop();
+    more += Number(cut[1]);
+  }
+  if (lines.length > max) {
+    more += lines.length - max;
+    lines.length = max;
+  }
+  return { lines, more };
 }
 
 function describeOutcome(name: string, result: AgentToolResult, isError: boolean): ToolOutcome {
@@ -128,11 +165,33 @@ function bashOutcome(body: string, details: Record<string, unknown>, isError: bo
   if (details.aborted === true) return { ok: false, text: 'aborted' };
   const exitCode = typeof details.exitCode === 'number' ? details.exitCode : null;
   if (!isError) return { ok: true, text: `exit 0, ${plural(lines, 'line')} of output` };
-  // The last words of a failing command are usually the reason.
-  const outputLines = body.split('\n').filter((line) => line.trim() !== '' && !/^exit code \d+$/.test(line));
-  const reason = outputLines.at(-1);
   const status = exitCode === null ? 'killed' : `exit ${exitCode}`;
-  return { ok: false, text: truncate(reason ? `${status}: ${reason.trim()}` : status, MAX_SUMMARY_CHARS) };
+  const { reason, excerpt } = bashFailure(body);
+  return {
+    ok: false,
+    text: truncate(reason ? `${status}: ${reason.trim()}` : status, MAX_SUMMARY_CHARS),
+    excerpt: excerpt.map((line) => truncate(line, MAX_SUMMARY_CHARS * 2)),
+  };
+}
+
+/** Lines that say nothing about the failure: blank ones, our exit-code line, Node's version footer. */
+const NOISE = /^\s*$|^exit code \d+$|^Node\.js v\d+\.\d+\.\d+$/;
+/** A line that names the error: `TypeError: …`, `error: …`, `fatal: …`, `FAILED …`. */
+const ERROR_LINE = /^\s*(?:[\w.$]*(?:Error|Exception)\b.*?:|(?:error|fatal|panic)\b|FAIL(?:ED)?\b)/i;
+const EXCERPT_BEFORE = 4;
+
+/**
+ * The error of a failed command and the few lines before it: the last line
+ * naming an error, else the last line; noise (Node's `Node.js v20…` footer,
+ * blank lines) dropped. The excerpt is what comes just before the error
+ * line, so a stack trace below it does not push the error out of view.
+ */
+export function bashFailure(body: string): { reason: string | undefined; excerpt: string[] } {
+  const lines = (body === '(no output)' ? '' : body).split('\n').filter((line) => !NOISE.test(line));
+  let at = lines.findLastIndex((line) => ERROR_LINE.test(line));
+  if (at < 0) at = lines.length - 1;
+  const reason = lines[at];
+  return { reason, excerpt: at < 0 ? [] : lines.slice(Math.max(0, at - EXCERPT_BEFORE), at) };
 }
 
 /** Token counts of every model call in `messages`, and what they cost. */
