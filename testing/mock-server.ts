@@ -371,7 +371,7 @@ function writeUnlessClosed(res: ServerResponse, chunk: Buffer): Promise<boolean>
 async function writeEvents(
   res: ServerResponse,
   events: WireChunk[],
-  options: { writeSize?: number },
+  options: { writeSize?: number; paceMs?: number },
   contentType = 'text/event-stream',
   end = true,
 ): Promise<void> {
@@ -383,7 +383,13 @@ async function writeEvents(
   });
   res.flushHeaders();
   const writeSize = options.writeSize;
-  if (!writeSize) {
+  if (options.paceMs) {
+    for (const event of events) {
+      if (res.destroyed) return;
+      await write(res, toBytes([event]));
+      await new Promise((resolve) => setTimeout(resolve, options.paceMs));
+    }
+  } else if (!writeSize) {
     // Coalesce into large writes: per-event writes would measure the socket, not the client.
     const batch = 256;
     for (let i = 0; i < events.length; i += batch) {

@@ -77,6 +77,8 @@ export interface MockReply {
   deltaSize?: number;
   /** Bytes per socket write; small values split events, lines and UTF-8 characters. Default: one write per event. */
   writeSize?: number;
+  /** Milliseconds between wire events, so that a replay streams at a pace a person can watch. Default 0. */
+  paceMs?: number;
   /** The flavour of `openai-completions` to speak (see {@link MockVariant}). Default: the model's, else `openai`. */
   variant?: MockVariant;
   fault?: MockStreamFault;

@@ -70,3 +70,19 @@ describe('startMockServer', () => {
     expect(options.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
+
+describe('paceMs', () => {
+  test('sends each wire event on its own, a pause apart, where unpaced replies coalesce', async () => {
+    const reply = { content: [{ type: 'text' as const, text: 'one two three four five six' }], deltaSize: 4 };
+    const chunksOf = async (paceMs?: number): Promise<number> => {
+      const session = server.session({ turns: [paceMs ? { ...reply, paceMs } : reply] });
+      const response = await fetch(`${session.baseUrl}/v1/messages`, { method: 'POST', body: '{}' });
+      let chunks = 0;
+      for await (const _ of response.body as unknown as AsyncIterable<Uint8Array>) chunks++;
+      return chunks;
+    };
+    expect(await chunksOf()).toBe(1);
+    // message_start, block start, 7 deltas, block stop, message_delta, message_stop.
+    expect(await chunksOf(5)).toBeGreaterThanOrEqual(10);
+  });
+});

@@ -15,6 +15,11 @@ const DEMO_API_KEY = 'qcore-demo';
 
 /** Enough turns for the task and for anything typed after it in interactive mode. */
 const DEMO_TURNS = 500;
+/**
+ * Milliseconds between wire events on a terminal: six characters a delta at
+ * this pace is about 400 a second, so a new user sees the reply stream.
+ */
+const PACE_MS = 15;
 
 export interface Demo {
   model: Model;
@@ -25,8 +30,12 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(cwd: string): Promise<Demo> {
-  const turn = (request: Parameters<typeof demoTurn>[0]) => demoTurn(request, cwd);
+/** `paced`: replies stream at a watchable pace (on a terminal); otherwise as fast as they can. */
+export async function startDemo(cwd: string, options: { paced: boolean } = { paced: false }): Promise<Demo> {
+  const turn = (request: Parameters<typeof demoTurn>[0]) => {
+    const reply = demoTurn(request, cwd);
+    return options.paced && reply.type !== 'http' && reply.type !== 'raw' ? { ...reply, paceMs: PACE_MS } : reply;
+  };
   const server = await startMockServer({ script: { turns: Array.from({ length: DEMO_TURNS }, () => turn) } });
   const id = DEFAULT_MODELS.anthropic ?? 'claude-sonnet-4-6';
   const base = findModel('anthropic', id);
