@@ -44,48 +44,20 @@ const parameters = typedJsonSchema<EditArgs>({
 
 const encoder = new TextEncoder();
 
-export function createEditTool(workspace: Workspace): AgentTool<EditArgs, EditToolDetails> {
-  return defineTool<typeof parameters, EditToolDetails>({
+/** The edit tool, with `preview(args)`: the unified diff a call would make, without writing. */
+export type EditTool = AgentTool<EditArgs, EditToolDetails> & { preview(args: EditArgs): Promise<string | undefined> };
+
+export function createEditTool(workspace: Workspace): EditTool {
+  const tool = defineTool<typeof parameters, EditToolDetails>({
     name: 'edit',
     description:
       'Edit a file by replacing oldText with newText. oldText must match the file exactly (whitespace included) and be unique unless replaceAll is set. Read the file first.',
     parameters,
     writes: (args) => tryResolveWorkspacePath(workspace.root, args.path) ?? args.path,
-    async execute({ path, oldText, newText, replaceAll }) {
-      const relative = resolveWorkspacePath(workspace.root, path);
-      let bytes: Uint8Array;
-      try {
-        bytes = await workspace.readFile(relative);
-      } catch (error) {
-        if (workspaceErrorCode(error) === 'ENOENT') throw new Error(`File not found: ${path}. Use write to create it.`);
-        throw describeFileError(error, path, 'file');
-      }
-      // Strict decoding: writing back a lossy decode would corrupt the bytes it could not read.
-      const original = isBinary(bytes) ? undefined : decodeText(bytes, { strict: true, keepBom: true });
-      if (original === undefined) throw new Error(`${path} is not a UTF-8 text file; edit cannot change it safely`);
-      if (oldText === newText) throw new Error('oldText and newText are identical; there is nothing to change');
-
-      const match = findMatches(original, oldText, newText);
-      if (!match) throw new Error(explainNoMatch(toLf(original), toLf(oldText), path));
-      const lines = new LineIndex(original);
-      const ambiguous = replaceAll ? undefined : ambiguousMatches(original, match);
-      if (ambiguous) {
-        throw new Error(
-          explainManyMatches(
-            path,
-            ambiguous.map((index) => lines.lineOf(index) + 1),
-          ),
-        );
-      }
-
+    async execute(args) {
+      const { path } = args;
+      const { relative, original, updated, match, lines } = await planEdit(workspace, args);
       const { indices } = match;
-      let updated = '';
-      let from = 0;
-      for (const index of indices) {
-        updated += original.slice(from, index) + match.newText;
-        from = index + match.oldText.length;
-      }
-      updated += original.slice(from);
       try {
         await workspace.writeFile(relative, encoder.encode(updated));
       } catch (error) {
@@ -111,6 +83,64 @@ export function createEditTool(workspace: Workspace): AgentTool<EditArgs, EditTo
       };
     },
   });
+  return Object.assign(tool, {
+    async preview(args: EditArgs): Promise<string | undefined> {
+      const { relative, original, updated, match } = await planEdit(workspace, args);
+      const replacements = match.indices.map((index) => ({
+        index,
+        oldLength: match.oldText.length,
+        newLength: match.newText.length,
+      }));
+      return `--- a/${relative}\n+++ b/${relative}\n${renderEditDiff(original, updated, replacements)}`;
+    },
+  });
+}
+
+interface EditPlan {
+  relative: string;
+  original: string;
+  updated: string;
+  match: Match;
+  lines: LineIndex;
+}
+
+/** Reads the file and works out the edited text, or throws why the edit cannot be made. */
+async function planEdit(workspace: Workspace, { path, oldText, newText, replaceAll }: EditArgs): Promise<EditPlan> {
+  const relative = resolveWorkspacePath(workspace.root, path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await workspace.readFile(relative);
+  } catch (error) {
+    if (workspaceErrorCode(error) === 'ENOENT') throw new Error(`File not found: ${path}. Use write to create it.`);
+    throw describeFileError(error, path, 'file');
+  }
+  // Strict decoding: writing back a lossy decode would corrupt the bytes it could not read.
+  const original = isBinary(bytes) ? undefined : decodeText(bytes, { strict: true, keepBom: true });
+  if (original === undefined) throw new Error(`${path} is not a UTF-8 text file; edit cannot change it safely`);
+  if (oldText === newText) throw new Error('oldText and newText are identical; there is nothing to change');
+
+  const match = findMatches(original, oldText, newText);
+  if (!match) throw new Error(explainNoMatch(toLf(original), toLf(oldText), path));
+  const lines = new LineIndex(original);
+  const ambiguous = replaceAll ? undefined : ambiguousMatches(original, match);
+  if (ambiguous) {
+    throw new Error(
+      explainManyMatches(
+        path,
+        ambiguous.map((index) => lines.lineOf(index) + 1),
+      ),
+    );
+  }
+
+  const { indices } = match;
+  let updated = '';
+  let from = 0;
+  for (const index of indices) {
+    updated += original.slice(from, index) + match.newText;
+    from = index + match.oldText.length;
+  }
+  updated += original.slice(from);
+  return { relative, original, updated, match, lines };
 }
 
 interface Match {

@@ -107,7 +107,7 @@ describe.concurrent("QCore's examples", { timeout: 30_000 }, () => {
         textReply('Error handling now uses a thiserror enum, LoadError; I added thiserror to Cargo.toml.'),
       ],
     });
-    const flags = ['--base-url', session.baseUrl, '--thinking', 'off'];
+    const flags = ['--base-url', session.baseUrl, '--thinking', 'off', '--approval', 'yolo'];
 
     const explain = await runCli(project, [...flags, '-p', 'Read the src/main.rs file and explain what it does.']);
     expect(explain.stderr).toBe('');
@@ -163,6 +163,8 @@ describe.concurrent("QCore's examples", { timeout: 30_000 }, () => {
     const result = await runCli(project, [
       '--base-url',
       session.baseUrl,
+      '--approval',
+      'yolo',
       '-p',
       'Analyze this codebase and give me a summary.',
     ]);
@@ -198,6 +200,8 @@ describe.concurrent("QCore's examples", { timeout: 30_000 }, () => {
     const result = await runCli(project, [
       '--base-url',
       session.baseUrl,
+      '--approval',
+      'yolo',
       '-p',
       'Find all TODO comments in the codebase and create a task list.',
     ]);

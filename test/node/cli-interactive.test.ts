@@ -141,7 +141,7 @@ describe.concurrent('interactive mode', { timeout: 45_000 }, () => {
       ],
       { NO_COLOR: '1' },
     );
-    const pty = start(context, project, [...flags, '--thinking', 'off']);
+    const pty = start(context, project, [...flags, '--thinking', 'off', '--approval', 'yolo']);
     let at = await pty.waitFor(PROMPT);
     pty.type('run the slow thing\r');
     at = await pty.waitFor('[bash] sleep 1.5; echo slept', at);

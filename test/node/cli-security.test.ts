@@ -38,6 +38,9 @@ async function envSeenByBash(extraFlags: string[], configure?: (project: Project
     session.baseUrl,
     '--thinking',
     'off',
+    // Print mode with no terminal refuses bash unless told otherwise.
+    '--approval',
+    'yolo',
     ...extraFlags,
     '-p',
     'env',

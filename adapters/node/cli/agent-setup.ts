@@ -4,7 +4,7 @@
  * directory and its instruction files.
  */
 import { Agent } from '../../../src/agent/agent.js';
-import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
+import type { AgentMessage, AgentOptions, CompactionOptions } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
 import { NodeWorkspace } from '../node-workspace.js';
@@ -24,6 +24,9 @@ export interface AgentSetupInput {
   getApiKey: (provider: string) => string | undefined;
   /** The config file's `compaction`; automatic compaction is on unless it says otherwise. */
   compaction?: CompactionOptions;
+  /** Approval rules, hooks and asking (`permissions/tool-gate.ts`). */
+  beforeToolCall?: AgentOptions['beforeToolCall'];
+  afterToolCall?: AgentOptions['afterToolCall'];
   /** `--sandbox`, already checked with `checkSandbox`: every bash command runs in bubblewrap. */
   sandbox?: SandboxOptions & { network: boolean };
 }
@@ -64,6 +67,8 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     streamOptions,
     getApiKey: input.getApiKey,
     ...(input.compaction ? { compaction: input.compaction } : {}),
+    ...(input.beforeToolCall ? { beforeToolCall: input.beforeToolCall } : {}),
+    ...(input.afterToolCall ? { afterToolCall: input.afterToolCall } : {}),
   });
   return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path) };
 }

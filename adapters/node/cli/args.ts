@@ -7,6 +7,7 @@ import { baseUrlProblem, hideUserinfo } from '../../../src/ai/base-url.js';
 import type { ReasoningLevel } from '../../../src/ai/types.js';
 import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
 import { UsageError } from './errors.js';
+import { APPROVAL_MODES, type ApprovalMode } from './permissions/policy.js';
 import { closestMatch } from './suggest.js';
 
 /** As `createExecApp` demands; checked here too so the mistake is a usage error. */
@@ -35,6 +36,8 @@ export interface RunArgs {
   noSession: boolean;
   hideThinking: boolean;
   demo: boolean;
+  /** `--approval`: when tool calls ask first. */
+  approval?: ApprovalMode;
   /** `--sandbox`: bash runs in bubblewrap; `network` from `--sandbox-network`. */
   sandbox?: { network: boolean };
 }
@@ -69,6 +72,7 @@ const RUN_OPTIONS = {
   'no-session': { type: 'boolean' },
   'hide-thinking': { type: 'boolean' },
   demo: { type: 'boolean' },
+  approval: { type: 'string' },
   sandbox: { type: 'boolean' },
   'sandbox-network': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -122,6 +126,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values.cwd !== undefined) args.cwd = nonEmpty('--cwd', values.cwd);
   if (values.env !== undefined) args.env = values.env.map(parseEnvName);
   if (values.session !== undefined) args.session = nonEmpty('--session', values.session);
+  if (values.approval !== undefined) args.approval = parseApproval(values.approval);
   if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
   if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
   return args;
@@ -155,6 +160,12 @@ function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArg
     args.port = port;
   }
   return args;
+}
+
+function parseApproval(value: string): ApprovalMode {
+  const mode = APPROVAL_MODES.find((m) => m === value);
+  if (!mode) throw new UsageError(`--approval must be one of ${APPROVAL_MODES.join(', ')}, got "${value}"`);
+  return mode;
 }
 
 export function parseThinking(value: string, source: string): ReasoningLevel {

@@ -13,6 +13,9 @@ import { RESERVED_BODY_KEYS } from '../../../src/ai/extra-body.js';
 import type { Api, ModelCompat, ReasoningLevel } from '../../../src/ai/types.js';
 import { CODING_TOOL_NAMES, type CodingToolName } from '../../../src/tools/coding-tools.js';
 import { ENV_NAME, THINKING_LEVELS } from './args.js';
+import { HOOK_EVENTS, type HookMatcher, type HooksConfig } from './permissions/hooks.js';
+import { APPROVAL_MODES, type ApprovalMode } from './permissions/policy.js';
+import { parseRule } from './permissions/rules.js';
 
 type CustomModelApi = Extract<
   Api,
@@ -60,6 +63,10 @@ export interface QcoreConfig {
   ui?: { hide_thinking?: boolean };
   /** Automatic compaction of long conversations; on by default. */
   compaction?: { enabled?: boolean; reserve_tokens?: number; keep_recent_tokens?: number };
+  /** Approval mode and rules, spelt as Claude Code spells them (camelCase). */
+  permissions?: { defaultMode?: ApprovalMode; allow?: string[]; deny?: string[] };
+  /** Commands run on agent events, in Claude Code's shape. */
+  hooks?: HooksConfig;
 }
 
 export interface ConfigIssue {
@@ -285,6 +292,42 @@ const customModel = strictObject<CustomModelConfig>({
   ),
 });
 
+/** A permission rule such as `Bash(npm test)`, parsed now so a bad one stops qcore with the reason. */
+const permissionRule: Check<string> = (value, path, issues) => {
+  if (typeof value !== 'string') return expectType('string', value, path, issues);
+  try {
+    parseRule(value);
+    return value;
+  } catch (error) {
+    issues.push({ path, message: `bad rule ${JSON.stringify(value)}: ${(error as Error).message}` });
+    return INVALID;
+  }
+};
+
+const regex: Check<string> = (value, path, issues) => {
+  if (typeof value !== 'string') return expectType('string', value, path, issues);
+  try {
+    new RegExp(value);
+    return value;
+  } catch (error) {
+    issues.push({ path, message: `not a valid regular expression: ${(error as Error).message}` });
+    return INVALID;
+  }
+};
+
+const hookMatchers = array(
+  strictObject<HookMatcher>({
+    matcher: optional(regex),
+    hooks: array(
+      strictObject<HookMatcher['hooks'][number]>({
+        type: oneOf(['command'] as const),
+        command: nonEmpty,
+        timeout: optional(number({ positive: true })),
+      }),
+    ),
+  }),
+);
+
 const configShape = strictObject<QcoreConfig>({
   env: optional(
     array(
@@ -315,6 +358,20 @@ const configShape = strictObject<QcoreConfig>({
       reserve_tokens: optional(number({ int: true, positive: true })),
       keep_recent_tokens: optional(number({ int: true, positive: true })),
     }),
+  ),
+  permissions: optional(
+    strictObject<NonNullable<QcoreConfig['permissions']>>({
+      defaultMode: optional(oneOf(APPROVAL_MODES)),
+      allow: optional(array(permissionRule)),
+      deny: optional(array(permissionRule)),
+    }),
+  ),
+  hooks: optional(
+    strictObject<HooksConfig>(
+      Object.fromEntries(HOOK_EVENTS.map((event) => [event, optional(hookMatchers)])) as {
+        [K in keyof HooksConfig]-?: Check<HooksConfig[K]>;
+      },
+    ),
   ),
 });
 
@@ -376,4 +433,14 @@ export const CONFIG_KEYS: readonly string[] = [
   'supports_tool_choice',
   'supports_cache_control',
   'hide_thinking',
+  'permissions',
+  'defaultMode',
+  'allow',
+  'deny',
+  'hooks',
+  ...HOOK_EVENTS,
+  'matcher',
+  'type',
+  'command',
+  'timeout',
 ];

@@ -38,6 +38,9 @@ Agent:
   --env NAME            give commands the variable NAME from this environment, even one
                         that looks like a secret (repeatable; also "env" in the config)
   --hide-thinking       do not show the model's thinking
+  --approval MODE       ask (default: bash and first edits of a file ask), auto-edit (edits
+                        free, bash asks) or yolo (nothing asks); also permissions.defaultMode.
+                        Print mode with no terminal asks nothing: it refuses what would ask
 
 Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):
   -c, --continue        resume the latest session of this directory, with its model

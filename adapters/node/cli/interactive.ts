@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 import type { Agent } from '../../../src/agent/agent.js';
 import { HISTORY_SIZE, loadHistory, saveHistory } from './history.js';
 import type { LiveView } from './live-view.js';
+import { type Answer, type ApprovalRequest, choicesLine, parseAnswer } from './permissions/asking.js';
+import type { ToolGate } from './permissions/tool-gate.js';
 import { sumUsage, usageLine } from './render.js';
 import { runSlashCommand, type SlashHost } from './slash-commands.js';
 import type { Style } from './style.js';
@@ -24,6 +26,10 @@ export interface InteractiveOptions {
   initialPrompt?: string;
   /** Everything the slash commands need beyond the agent, view and style. */
   slash: Omit<SlashHost, 'agent' | 'view' | 'style' | 'print' | 'compact'>;
+  /** Called as each prompt is sent: where `/undo`'s journal starts a new prompt. */
+  beforePrompt?: () => void;
+  /** Approvals and hooks: asks through this session's line editor, and runs the prompt hooks. */
+  gate?: ToolGate;
 }
 
 const PROMPT = '› ';
@@ -57,6 +63,29 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   let exitArmed = false;
   /** Lines sent with steer() and not yet seen in the conversation. */
   const queued: string[] = [];
+  /** A tool call waiting for the user's answer: the next line answers it, Ctrl-C says no. */
+  let question: { request: ApprovalRequest; answer: (answer: Answer) => void } | undefined;
+  if (options.gate) {
+    options.gate.ask = (request) =>
+      new Promise<Answer>((answer) => {
+        print(style.yellow(`${request.tool} wants to run:`) + ` ${request.summary}`);
+        if (request.why) print(style.dim(`(asking because ${request.why})`));
+        for (const line of request.diff?.split('\n') ?? []) {
+          print(line.startsWith('+') ? style.green(line) : line.startsWith('-') ? style.red(line) : style.dim(line));
+        }
+        view.finish();
+        question = {
+          request,
+          answer: (value) => {
+            question = undefined;
+            rl.setPrompt('');
+            answer(value);
+          },
+        };
+        rl.setPrompt(choicesLine(request));
+        rl.prompt();
+      });
+  }
 
   const unsubscribe = agent.subscribe((event) => {
     view.handle(event);
@@ -70,8 +99,16 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   const startRun = (text: string): void => {
     rl.setPrompt('');
     running = (async () => {
+      const blocked = await options.gate?.promptBlocked(text);
+      if (blocked !== undefined) return print(style.yellow(`not sent: ${blocked}`));
+      options.beforePrompt?.();
       const before = agent.state.messages.length;
       let stop = (await agent.prompt(text)).stopReason;
+      for (let n = 0; stop === 'stop'; n++) {
+        const more = await options.gate?.stopBlocked(n);
+        if (more === undefined) break;
+        stop = (await agent.prompt(more)).stopReason;
+      }
       // A line queued after the agent's last look at its queue would wait for the next prompt; send it now.
       while ((stop === 'stop' || stop === 'length') && queued.length > 0) {
         const next = await agent
@@ -131,6 +168,12 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
       // Presses with a line between them are not a double press.
       exitArmed = false;
       lastInterrupt = 0;
+      if (question) {
+        const answer = parseAnswer(text, question.request);
+        if (answer) question.answer(answer);
+        else rl.prompt();
+        return;
+      }
       if (running) {
         if (text === '/exit' || text === '/quit') return quit(0);
         if (text.startsWith('/')) {
@@ -156,6 +199,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
     });
 
     rl.on('SIGINT', () => {
+      if (question) return question.answer({ kind: 'no', reason: 'the user pressed Ctrl-C' });
       const now = Date.now();
       const quick = now - lastInterrupt < DOUBLE_PRESS_MS;
       lastInterrupt = now;
@@ -178,6 +222,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
     });
 
     rl.on('close', () => {
+      question?.answer({ kind: 'no', reason: 'the session ended' });
       agent.abort();
       void (running ?? Promise.resolve()).finally(() => {
         unsubscribe();

@@ -19,6 +19,8 @@ export interface PrintModeOptions {
   stderr: TerminalStream;
   /** Progress on a terminal's stderr, when there is one to show it. */
   progress: LiveView | undefined;
+  /** Stop hooks: what to tell the model to go on with, when one says it is not done. */
+  stopBlocked?: (continuations: number) => Promise<string | undefined>;
 }
 
 /** Exit code for a run stopped by Ctrl-C, as shells report SIGINT. */
@@ -36,7 +38,12 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
   const onSigint = () => agent.abort();
   process.on('SIGINT', onSigint);
   try {
-    await agent.prompt(options.prompt);
+    let result = await agent.prompt(options.prompt);
+    for (let n = 0; result.stopReason === 'stop' && options.stopBlocked; n++) {
+      const more = await options.stopBlocked(n);
+      if (more === undefined) break;
+      result = await agent.prompt(more);
+    }
   } finally {
     process.off('SIGINT', onSigint);
     unsubscribe();

@@ -3,9 +3,11 @@
  * session, builds the agent, then hands it to print mode or to the
  * interactive session.
  */
+
+import { randomUUID } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
@@ -20,6 +22,9 @@ import { version } from './help.js';
 import { homePaths } from './home.js';
 import { runInteractive } from './interactive.js';
 import { LiveView } from './live-view.js';
+import { HookRunner } from './permissions/hooks.js';
+import { PermissionPolicy } from './permissions/policy.js';
+import { ToolGate } from './permissions/tool-gate.js';
 import { runPrintMode } from './print-mode.js';
 import {
   modelRequestFrom,
@@ -82,6 +87,14 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       warn,
     });
     const { messages, resumedFrom, lastModel } = await openSession(args, recorder, cwd, warn);
+    // The demo writes its one file without asking, unless --approval says otherwise.
+    const approval = args.approval ?? config.permissions?.defaultMode ?? (demo ? 'yolo' : 'ask');
+    const sessionId = recorder.path ? basename(recorder.path, '.jsonl') : randomUUID();
+    const gate = new ToolGate(
+      new PermissionPolicy(approval, config.permissions ?? {}, cwd),
+      new HookRunner(config.hooks ?? {}, cwd, () => sessionId),
+      warn,
+    );
     if (lastModel) model = sessionModel(lastModel, model, args, env, config, configPath, warn);
     const setup = createCodingAgent({
       cwd,
@@ -92,6 +105,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       messages,
       commandEnv: commandEnv(args, config, env, warn),
       compaction: compactionOptions(config),
+      beforeToolCall: gate.beforeToolCall,
+      afterToolCall: gate.afterToolCall,
       ...(sandbox ? { sandbox } : {}),
       getApiKey: (provider) => {
         if (demo && setup.agent.state.model === demo.model) return demo.apiKey;
@@ -116,7 +131,21 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
               showText: false,
             })
           : undefined;
-      return await runPrintMode({ agent, prompt: prompt ?? '', json: args.json, stdout, stderr, progress });
+      const blocked = await gate.promptBlocked(prompt ?? '');
+      if (blocked !== undefined) {
+        stderr.write(`qcore: the prompt was not sent: ${blocked}\n`);
+        return 1;
+      }
+      const stopBlocked = (n: number) => gate.stopBlocked(n);
+      return await runPrintMode({
+        agent,
+        prompt: prompt ?? '',
+        json: args.json,
+        stdout,
+        stderr,
+        progress,
+        stopBlocked,
+      });
     }
 
     const style = createStyle(colorEnabled(stdout, env));
@@ -153,6 +182,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       stdout,
       historyPath: paths.history,
       banner,
+      gate,
       slash: {
         recorder,
         switchModel: (spec) => {

@@ -1,0 +1,222 @@
+/**
+ * Approvals, rules and hooks through the real CLI: print mode with no
+ * terminal, and asking in a pseudo-terminal.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type MockServer, startMockServer } from '../../testing/mock-server.js';
+import type { MockScript } from '../../testing/script.js';
+import { startInPty } from './cli-support/pty.js';
+import { removeTempProjects, runCli, tempProject, writeFiles } from './cli-support/run-cli.js';
+import { textReply, toolReply, toolResults } from './cli-support/wire.js';
+
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  await mock.close();
+  removeTempProjects();
+});
+
+function setup(turns: MockScript['turns'], config?: unknown) {
+  const session = mock.session({ turns });
+  const project = tempProject({ 'README.md': '# Demo\n', 'a.txt': 'one\ntwo\n' }, { ANTHROPIC_API_KEY: 'k' });
+  if (config) writeFiles(project.home, { 'config.json': JSON.stringify(config) });
+  return { session, project, flags: ['--base-url', session.baseUrl, '--no-session'] };
+}
+
+const bash = (command: string) => toolReply({ name: 'bash', arguments: { command } });
+
+describe.concurrent('approvals in print mode', { timeout: 30_000 }, () => {
+  test('with no terminal, bash is refused and the model is told how to allow it', async () => {
+    const { session, project, flags } = setup([bash('echo hi > made.txt; npm test'), textReply('ok')]);
+    const result = await runCli(project, [...flags, '-p', 'go']);
+    expect(result.code).toBe(0);
+    const [refused] = toolResults(session.requests[1]);
+    expect(refused?.isError).toBe(true);
+    expect(refused?.text).toContain('not allowed without approval in print mode');
+    expect(refused?.text).toContain('--approval yolo');
+    expect(existsSync(join(project.dir, 'made.txt'))).toBe(false);
+  });
+
+  test('--approval yolo runs it', async () => {
+    const { session, project, flags } = setup([bash('echo hi > made.txt'), textReply('ok')]);
+    const result = await runCli(project, [...flags, '--approval', 'yolo', '-p', 'go']);
+    expect(result.code).toBe(0);
+    expect(toolResults(session.requests[1])[0]?.isError).toBe(false);
+    expect(readFileSync(join(project.dir, 'made.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  test('an allow rule allows every simple command it covers, and no more; a deny rule denies even in yolo', async () => {
+    const allowed = setup([bash('echo one && echo two'), bash('echo three; ls'), textReply('ok')], {
+      permissions: { allow: ['Bash(echo:*)'] },
+    });
+    expect((await runCli(allowed.project, [...allowed.flags, '-p', 'go'])).code).toBe(0);
+    expect(toolResults(allowed.session.requests[1])[0]).toMatchObject({ isError: false, text: 'one\ntwo' });
+    expect(toolResults(allowed.session.requests[2])[1]?.text).toContain('Bash(ls)');
+
+    const denied = setup([bash('ls && rm -rf a.txt'), textReply('ok')], {
+      permissions: { defaultMode: 'yolo', deny: ['Bash(rm:*)'] },
+    });
+    expect((await runCli(denied.project, [...denied.flags, '-p', 'go'])).code).toBe(0);
+    expect(toolResults(denied.session.requests[1])[0]?.text).toContain('denied by the rule "Bash(rm:*)"');
+    expect(existsSync(join(denied.project.dir, 'a.txt'))).toBe(true);
+  });
+
+  test('a bad rule in the config stops qcore with the reason', async () => {
+    const { project, flags } = setup([], { permissions: { allow: ['Bash(echo $(x))'] } });
+    const result = await runCli(project, [...flags, '-p', 'go']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('permissions.allow[0]');
+  });
+});
+
+describe.concurrent('hooks', { timeout: 30_000 }, () => {
+  test('PreToolUse exit 2 blocks the call with stderr as the reason; the hook gets the call on stdin', async () => {
+    const { session, project, flags } = setup([bash('echo ran > ran.txt'), textReply('ok')], {
+      hooks: {
+        PreToolUse: [
+          {
+            matcher: 'Bash',
+            hooks: [{ type: 'command', command: 'cat > seen.json; echo "no shell today" >&2; exit 2' }],
+          },
+        ],
+      },
+    });
+    expect((await runCli(project, [...flags, '--approval', 'yolo', '-p', 'go'])).code).toBe(0);
+    expect(toolResults(session.requests[1])[0]?.text).toContain('no shell today');
+    expect(existsSync(join(project.dir, 'ran.txt'))).toBe(false);
+    const seen = JSON.parse(readFileSync(join(project.dir, 'seen.json'), 'utf8'));
+    expect(seen).toMatchObject({
+      hook_event_name: 'PreToolUse',
+      tool_name: 'bash',
+      tool_input: { command: 'echo ran > ran.txt' },
+    });
+    expect(seen.cwd).toBe(project.dir);
+  });
+
+  test('PreToolUse updatedInput rewrites the call, and a rewrite the tool refuses blocks it', async () => {
+    const rewrite = JSON.stringify({
+      hookSpecificOutput: { permissionDecision: 'allow', updatedInput: { command: 'echo rewritten' } },
+    });
+    const { session, project, flags } = setup([bash('echo original'), bash('echo again'), textReply('ok')], {
+      hooks: {
+        PreToolUse: [
+          {
+            matcher: 'bash',
+            hooks: [
+              {
+                type: 'command',
+                command: `grep -q again && echo '{"hookSpecificOutput":{"updatedInput":{"command":3}}}' || echo '${rewrite}'`,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    // No --approval: the hook's "allow" is what lets the call run without a terminal.
+    expect((await runCli(project, [...flags, '-p', 'go'])).code).toBe(0);
+    expect(toolResults(session.requests[1])[0]).toMatchObject({ isError: false, text: 'rewritten' });
+    expect(toolResults(session.requests[2])[1]?.text).toContain('rewrote the arguments into invalid ones');
+  });
+
+  test('UserPromptSubmit exit 2 keeps the prompt from the model', async () => {
+    const { session, project, flags } = setup([textReply('never')], {
+      hooks: {
+        UserPromptSubmit: [{ hooks: [{ type: 'command', command: 'echo "no prompts about secrets" >&2; exit 2' }] }],
+      },
+    });
+    const result = await runCli(project, [...flags, '-p', 'tell me the secrets']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no prompts about secrets');
+    expect(session.requests).toHaveLength(0);
+  });
+
+  test('a hook that runs past its timeout is killed, with a warning, and the call goes on', async () => {
+    const { session, project, flags } = setup([bash('echo fine'), textReply('ok')], {
+      hooks: { PreToolUse: [{ hooks: [{ type: 'command', command: 'sleep 30', timeout: 0.5 }] }] },
+    });
+    const started = Date.now();
+    const result = await runCli(project, [...flags, '--approval', 'yolo', '-p', 'go']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stderr).toContain('timed out');
+    expect(toolResults(session.requests[1])[0]).toMatchObject({ isError: false, text: 'fine' });
+  });
+
+  test('a Stop hook sends the model back to work with its reason, a few times at most', async () => {
+    const { session, project, flags } = setup([textReply('done?'), textReply('done!')], {
+      hooks: {
+        Stop: [
+          {
+            hooks: [
+              {
+                type: 'command',
+                command: '[ -e stop-ok ] && exit 0; touch stop-ok; echo "run the tests first" >&2; exit 2',
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const result = await runCli(project, [...flags, '-p', 'go']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('done!\n');
+    expect(JSON.stringify(session.requests[1]?.body)).toContain('run the tests first');
+  });
+});
+
+describe.concurrent('asking in a terminal', { timeout: 45_000 }, () => {
+  function start(context: { onTestFinished(fn: () => void): void }, turns: MockScript['turns']) {
+    const { session, project, flags } = setup(turns);
+    const pty = startInPty(project, flags);
+    context.onTestFinished(() => pty.kill());
+    return { session, project, pty };
+  }
+
+  test('yes runs it; no with a reason tells the model', async (context) => {
+    const { session, pty } = start(context, [bash('echo yes-ran'), bash('rm README.md'), textReply('all done')]);
+    let at = await pty.waitFor('› ');
+    pty.type('go\r');
+    at = await pty.waitFor('Allow?', at);
+    expect(pty.text()).toContain('bash wants to run: echo yes-ran');
+    pty.type('y\r');
+    at = await pty.waitFor('Allow?', at);
+    pty.type('n keep the readme\r');
+    await pty.waitFor('all done', at);
+    expect(toolResults(session.requests[1])[0]).toMatchObject({ isError: false, text: 'yes-ran' });
+    expect(toolResults(session.requests[2])[1]?.text).toContain('the user denied this call: keep the readme');
+  });
+
+  test('always for a prefix stops asking for that prefix', async (context) => {
+    const { session, pty } = start(context, [bash('echo 1'), bash('echo 2'), textReply('all done')]);
+    let at = await pty.waitFor('› ');
+    pty.type('go\r');
+    at = await pty.waitFor('Allow?', at);
+    expect(pty.raw()).toContain('Bash(echo:*)');
+    pty.type('a\r');
+    await pty.waitFor('all done', at);
+    expect(toolResults(session.requests[2])[1]).toMatchObject({ isError: false, text: '2' });
+    expect(pty.text().match(/Allow\?/g)).toHaveLength(1);
+  });
+
+  test('an edit shows its diff before the answer', async (context) => {
+    const { session, project, pty } = start(context, [
+      toolReply({ name: 'edit', arguments: { path: 'a.txt', oldText: 'two', newText: 'TWO' } }),
+      textReply('edited'),
+    ]);
+    let at = await pty.waitFor('› ');
+    pty.type('go\r');
+    at = await pty.waitFor('Allow?', at);
+    const screen = pty.text();
+    expect(screen).toContain('edit wants to run: a.txt');
+    expect(screen).toContain('-two');
+    expect(screen).toContain('+TWO');
+    expect(readFileSync(join(project.dir, 'a.txt'), 'utf8')).toBe('one\ntwo\n');
+    pty.type('y\r');
+    await pty.waitFor('edited', at);
+    expect(readFileSync(join(project.dir, 'a.txt'), 'utf8')).toBe('one\nTWO\n');
+    expect(session.requests).toHaveLength(2);
+  });
+});
