@@ -8,8 +8,10 @@ import type { Agent } from '../../../src/agent/agent.js';
 import { AgentEventEncoder } from '../../../src/agent/agent-event-wire.js';
 import type { AgentEvent, AgentStopReason } from '../../../src/agent/types.js';
 import type { LiveView } from './live-view.js';
-import { assistantText, isAssistant, terminalSafe } from './render.js';
-import type { TerminalStream } from './style.js';
+import { renderMarkdown } from './markdown/stream.js';
+import { markdownTheme } from './markdown/theme.js';
+import { assistantText, isAssistant } from './render.js';
+import { colorEnabled, type TerminalStream } from './style.js';
 
 export interface PrintModeOptions {
   agent: Agent;
@@ -21,6 +23,8 @@ export interface PrintModeOptions {
   progress: LiveView | undefined;
   /** Stop hooks: what to tell the model to go on with, when one says it is not done. */
   stopBlocked?: (continuations: number) => Promise<string | undefined>;
+  /** For `NO_COLOR`; the process's environment by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Exit code for a run stopped by Ctrl-C, as shells report SIGINT. */
@@ -64,8 +68,13 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
   if (!options.json) {
     const last = agent.state.messages.findLast(isAssistant);
     const text = last ? assistantText(last).trim() : '';
-    // A pipe gets the answer as it is; a terminal only what is safe to show.
-    if (text) stdout.write(`${stdout.isTTY ? terminalSafe(text) : text}\n`);
+    // A pipe gets the answer as it is (markdown); a terminal gets it rendered, with only what is safe to show.
+    if (text && stdout.isTTY) {
+      const theme = markdownTheme(colorEnabled(stdout, options.env ?? process.env));
+      stdout.write(renderMarkdown(text, { theme, columns: stdout.columns ?? 80 }));
+    } else if (text) {
+      stdout.write(`${text}\n`);
+    }
   }
   if (cutText) stderr.write('qcore: the reply hit the token limit (maxTokens) and may be cut short\n');
   return 0;

@@ -1,6 +1,6 @@
 /**
  * The interactive commands: `/model`, `/thinking`, `/compact`, `/clear`,
- * `/session`, `/cost`, `/help` and `/exit`.
+ * `/session`, `/cost`, `/expand`, `/help` and `/exit`.
  */
 import type { Agent } from '../../../src/agent/agent.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
@@ -34,6 +34,7 @@ export const SLASH_HELP = `Commands:
   /clear                 start a new conversation (and a new session file)
   /session               the session file, its message count and how full the context is
   /cost                  tokens and cost of this conversation
+  /expand                the last tool's whole output (a diff in full)
   /help                  this help
   /exit                  quit (also Ctrl-D, or Ctrl-C twice)
 
@@ -74,6 +75,9 @@ export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefin
       );
       return;
     }
+    case 'expand':
+      print(host.view.expand());
+      return;
     case 'cost': {
       const { usage, calls } = sumUsage(host.agent.state.messages);
       print(`${usageLine(usage)} · ${calls} model ${calls === 1 ? 'call' : 'calls'} in this conversation`);
