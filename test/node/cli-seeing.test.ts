@@ -166,6 +166,7 @@ describe.concurrent('what the terminal shows', { timeout: 45_000 }, () => {
     let screen = await screenOf(pty.raw());
     expect(screen.lines).toContain('│ Plan: count.');
     expect(screen.lines).toContain('│ Then report.');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for colour codes is the point
     expect(pty.raw()).not.toMatch(/\x1b\[[0-9;]*m/);
     expect(screen.lines).toContain('  ✓ exit 0, 300 lines of output');
     expect(screen.lines).not.toContain('300');
