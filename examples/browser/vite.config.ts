@@ -26,7 +26,7 @@ export default defineConfig({
   },
   optimizeDeps: {
     // Named up front: discovered on the first page load, they would make Vite reload the page mid-session.
-    include: ['@isomorphic-git/lightning-fs', 'zod'],
+    include: ['@isomorphic-git/lightning-fs', 'zod', 'marked', 'dompurify'],
   },
   build: { target: 'es2022' },
 });

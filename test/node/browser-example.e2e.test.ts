@@ -3,7 +3,9 @@
  * repository's source, Debian's Chromium (never a downloaded one) drives it,
  * and the loopback mock server plays Anthropic. One conversation streams
  * text, writes a file through the write tool, and the file is still in the
- * tree after a reload, read back from IndexedDB.
+ * tree after a reload, read back from IndexedDB. Another proves the model's
+ * markdown is rendered and that nothing in it (scripts, event handlers,
+ * javascript: links) runs.
  */
 import { mkdir } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
@@ -23,6 +25,30 @@ const API_KEY = 'sk-ant-e2e-test-key-0123456789';
 const NOTE = '# Hello\n\nWritten by the agent, kept in IndexedDB.\n';
 const FIRST_TEXT = 'Sure, I will write a short hello note to notes/hello.md for you.';
 const FINAL_TEXT = 'Done: notes/hello.md now says hello, and it will still be there after a reload.';
+
+/** Markdown a model (or a prompt injection) could write, with everything that must never run in the page. */
+const HOSTILE_MARKDOWN = [
+  '# Report',
+  '',
+  'Some **bold** text and `code`.',
+  '',
+  '- one',
+  '- two',
+  '',
+  '| a | b |',
+  '|---|---|',
+  '| 1 | 2 |',
+  '',
+  "<script>window.__pwned = 'script'; alert('script')</script>",
+  '',
+  '<img src="/no-such-image.png" onerror="window.__pwned = \'onerror\'; alert(\'onerror\')">',
+  '',
+  '<iframe src="javascript:parent.__pwned=\'iframe\'"></iframe>',
+  '',
+  "[click me](javascript:window.__pwned='link')",
+  '',
+  '<a href="https://example.com/" onclick="window.__pwned = \'onclick\'">safe link</a>',
+].join('\n');
 
 let mock: MockServer;
 let vite: ViteDevServer;
@@ -181,6 +207,53 @@ describe('browser example', () => {
       await page.uncheck('#remember-key');
       expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(API_KEY);
 
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  test("renders the model's markdown, and nothing in it runs: scripts, event handlers and javascript: links are removed", async () => {
+    const session = mock.session({ turns: [{ content: [{ type: 'text', text: HOSTILE_MARKDOWN }], deltaSize: 7 }] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    try {
+      await openPage(page);
+      await page.selectOption('#provider', 'anthropic');
+      await page.fill('#model', 'claude-sonnet-4-6');
+      await page.fill('#base-url', session.baseUrl);
+      await page.fill('#api-key', API_KEY);
+      await page.fill('#prompt', 'Report, please');
+      await page.click('#send');
+
+      const reply = page.locator('.msg.assistant .markdown');
+      await reply.locator('a', { hasText: 'safe link' }).waitFor();
+      await expect.poll(() => page.isEnabled('#send')).toBe(true);
+      // Markdown rendered: a heading, emphasis, code, a list and a table.
+      expect(await reply.locator('h1').textContent()).toBe('Report');
+      expect(await reply.locator('strong').textContent()).toBe('bold');
+      expect(await reply.locator('code').first().textContent()).toBe('code');
+      expect(await reply.locator('li').allTextContents()).toEqual(['one', 'two']);
+      expect(await reply.locator('td').allTextContents()).toEqual(['1', '2']);
+      // Nothing that could run made it into the page.
+      expect(
+        await page.locator('#chat-log script, #chat-log iframe, #chat-log [onerror], #chat-log [onclick]').count(),
+      ).toBe(0);
+      expect(await reply.locator('a', { hasText: 'click me' }).getAttribute('href')).toBeNull();
+      expect(await reply.locator('a', { hasText: 'safe link' }).getAttribute('rel')).toBe('noopener noreferrer');
+      await reply.locator('a', { hasText: 'click me' }).click();
+      // Time for a broken image's error event, had its handler survived.
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+      expect(dialogs).toEqual([]);
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();

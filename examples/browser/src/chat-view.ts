@@ -1,17 +1,22 @@
 /**
  * The conversation, drawn from the agent's events as they arrive: user
- * messages, the assistant's text streaming in (thinking dimmed), one line
- * per tool call with its status, and the run's tokens and cost.
+ * messages, the assistant's text streaming in as rendered markdown (thinking
+ * dimmed), one line per tool call with its status, and the run's tokens and
+ * cost.
  *
- * Everything is written as text nodes, never HTML: model output and file
- * contents are untrusted.
+ * Model output and file contents are untrusted: everything is written as
+ * text nodes, except the assistant's markdown, which goes through
+ * `renderMarkdown` (marked, then DOMPurify) and nothing else.
  */
 import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessageEvent } from 'qcore';
+import { renderMarkdown } from './markdown.js';
 
 export class ChatView {
   readonly #log: HTMLElement;
   #assistant: HTMLElement | undefined;
   readonly #blocks = new Map<number, HTMLElement>();
+  /** The markdown of each text block so far, re-rendered as it grows. */
+  readonly #texts = new Map<number, string>();
   readonly #tools = new Map<string, HTMLElement>();
 
   constructor(log: HTMLElement) {
@@ -68,6 +73,7 @@ export class ChatView {
   #startAssistant(): void {
     this.#assistant = element('div', 'msg assistant');
     this.#blocks.clear();
+    this.#texts.clear();
     this.#append(this.#assistant);
   }
 
@@ -78,12 +84,19 @@ export class ChatView {
     switch (event.type) {
       case 'text_start':
       case 'thinking_start': {
-        const block = element('div', event.type === 'text_start' ? 'text' : 'thinking');
+        const block = element('div', event.type === 'text_start' ? 'text markdown' : 'thinking');
         this.#blocks.set(event.contentIndex, block);
+        this.#texts.set(event.contentIndex, '');
         message.append(block);
         break;
       }
-      case 'text_delta':
+      case 'text_delta': {
+        // The whole block again: a delta can close a list or a code fence that changes what came before.
+        const text = (this.#texts.get(event.contentIndex) ?? '') + event.delta;
+        this.#texts.set(event.contentIndex, text);
+        this.#blocks.get(event.contentIndex)?.replaceChildren(renderMarkdown(text));
+        break;
+      }
       case 'thinking_delta':
         // A text node per delta: the browser appends it without re-reading what came before.
         this.#blocks.get(event.contentIndex)?.append(event.delta);
@@ -99,6 +112,7 @@ export class ChatView {
     if (this.#assistant && !this.#assistant.textContent?.trim()) this.#assistant.remove();
     this.#assistant = undefined;
     this.#blocks.clear();
+    this.#texts.clear();
   }
 
   #startTool(id: string, name: string, args: unknown): void {
