@@ -185,7 +185,16 @@ describe.concurrent('qcore --sandbox', { timeout: 30_000 }, () => {
       `(exec 3<>/dev/tcp/127.0.0.1/${port()}) 2>/dev/null && echo net-on || echo net-off`,
     ].join('; ');
     const session = mock.session({ turns: [toolReply({ name: 'bash', arguments: { command } }), textReply('done')] });
-    const result = await runCli(project, ['--base-url', session.baseUrl, '--sandbox', '-p', 'go']);
+    // yolo: print mode with no terminal refuses bash otherwise; the sandbox, not an approval, is under test.
+    const result = await runCli(project, [
+      '--base-url',
+      session.baseUrl,
+      '--approval',
+      'yolo',
+      '--sandbox',
+      '-p',
+      'go',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const bash = toolResults(session.requests[1]).find((r) => r.name === 'bash')?.text ?? '';
@@ -200,7 +209,7 @@ describe.concurrent('qcore --sandbox', { timeout: 30_000 }, () => {
     const project = tempProject({}, { ANTHROPIC_API_KEY: KEY });
     const command = `(exec 3<>/dev/tcp/127.0.0.1/${port()}) 2>/dev/null && echo net-on || echo net-off`;
     const session = mock.session({ turns: [toolReply({ name: 'bash', arguments: { command } }), textReply('done')] });
-    const flags = ['--base-url', session.baseUrl, '--sandbox', '--sandbox-network', '-p', 'go'];
+    const flags = ['--base-url', session.baseUrl, '--approval', 'yolo', '--sandbox', '--sandbox-network', '-p', 'go'];
     const result = await runCli(project, flags);
     expect(result.code).toBe(0);
     expect(toolResults(session.requests[1]).find((r) => r.name === 'bash')?.text).toMatch(/net-on/);

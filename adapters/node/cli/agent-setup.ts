@@ -7,6 +7,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import type { AgentMessage, AgentOptions, CompactionOptions } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
+import { createUndoJournal, type UndoJournal } from '../../../src/tools/undo-journal.js';
 import { NodeWorkspace } from '../node-workspace.js';
 import type { SandboxOptions } from '../sandbox.js';
 import { findContextFiles } from './context-files.js';
@@ -40,6 +41,8 @@ export interface AgentSetup {
   streamOptions: Omit<StreamOptions, 'signal'> & { reasoning: ReasoningLevel };
   toolNames: string[];
   contextFiles: string[];
+  /** What `write` and `edit` changed in the current prompt, for `/undo`. */
+  undo: UndoJournal;
 }
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
@@ -48,7 +51,8 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     env: input.commandEnv,
     ...(input.sandbox ? { sandbox: input.sandbox } : {}),
   });
-  const tools = createCodingTools(workspace, input.tools ? { tools: input.tools } : {});
+  const undo = createUndoJournal(workspace);
+  const tools = createCodingTools(undo.workspace, input.tools ? { tools: input.tools } : {});
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
   const systemPrompt = buildSystemPrompt({
@@ -70,5 +74,5 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     ...(input.beforeToolCall ? { beforeToolCall: input.beforeToolCall } : {}),
     ...(input.afterToolCall ? { afterToolCall: input.afterToolCall } : {}),
   });
-  return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path) };
+  return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path), undo };
 }

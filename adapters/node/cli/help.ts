@@ -63,7 +63,7 @@ Environment:
 
 Interactive: Enter sends; a line typed while the agent works is queued for it. Ctrl-C
 aborts the turn (twice quits). /help lists the commands (/model, /thinking, /compact,
-/clear, /session, /cost, /exit).
+/clear, /session, /cost, /undo, /exit).
 
 Exit codes: 0 success, 1 failure (message on stderr), 2 usage error, 130 interrupted.`;
 

@@ -183,8 +183,10 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       historyPath: paths.history,
       banner,
       gate,
+      beforePrompt: () => setup.undo.begin(),
       slash: {
         recorder,
+        undo: () => setup.undo.undo(),
         switchModel: (spec) => {
           const current = agent.state.model.provider;
           const { provider, model: id } = parseModelSpec(spec, current);

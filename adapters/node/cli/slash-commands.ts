@@ -1,15 +1,17 @@
 /**
  * The interactive commands: `/model`, `/thinking`, `/compact`, `/clear`,
- * `/session`, `/cost`, `/expand`, `/help` and `/exit`.
+ * `/session`, `/cost`, `/expand`, `/undo`, `/help` and `/exit`.
  */
 import type { Agent } from '../../../src/agent/agent.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
+import type { UndoReport } from '../../../src/tools/undo-journal.js';
 import { parseThinking, THINKING_LEVELS } from './args.js';
 import { CliError } from './errors.js';
 import type { LiveView } from './live-view.js';
 import { formatTokens, sumUsage, usageLine } from './render.js';
 import type { SessionRecorder } from './session-recorder.js';
 import type { Style } from './style.js';
+import { describeUndo } from './undo.js';
 
 export interface SlashHost {
   agent: Agent;
@@ -25,6 +27,8 @@ export interface SlashHost {
   setThinking(level: ReasoningLevel): void;
   /** Compacts the conversation as a run of its own, which Ctrl-C aborts. */
   compact(instructions: string): void;
+  /** Puts back the files the last prompt's write and edit calls changed. */
+  undo(): Promise<UndoReport>;
 }
 
 export const SLASH_HELP = `Commands:
@@ -34,6 +38,7 @@ export const SLASH_HELP = `Commands:
   /clear                 start a new conversation (and a new session file)
   /session               the session file, its message count and how full the context is
   /cost                  tokens and cost of this conversation
+  /undo                  put back the files the last prompt's write and edit changed (not bash's)
   /expand                the last tool's whole output (a diff in full)
   /help                  this help
   /exit                  quit (also Ctrl-D, or Ctrl-C twice)
@@ -77,6 +82,12 @@ export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefin
     }
     case 'expand':
       print(host.view.expand());
+      return;
+    case 'undo':
+      host.undo().then(
+        (report) => print(describeUndo(report, style)),
+        (error: unknown) => print(style.red(`undo failed: ${error instanceof Error ? error.message : String(error)}`)),
+      );
       return;
     case 'cost': {
       const { usage, calls } = sumUsage(host.agent.state.messages);
