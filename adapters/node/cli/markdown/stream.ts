@@ -7,7 +7,8 @@
  * A block is complete once another block starts after it, or, for one that
  * a blank line ends (paragraph, heading, table, rule, closed code fence),
  * once that blank line arrives. Only the text after the last complete block
- * is lexed again, and only when a newline arrives, so the cost stays linear.
+ * is lexed again, only when a newline arrives, and not while an open code
+ * fence is all there is: a long code block costs one lex, not one per line.
  */
 import { Lexer, type Token } from 'marked';
 import stringWidth from 'string-width';
@@ -34,7 +35,7 @@ export class MarkdownStream {
     if (text === '') return '';
     this.pending += text;
     let out = '';
-    if (text.includes('\n')) out += this.drawComplete(false);
+    if (text.includes('\n') && !insideFence(this.pending)) out += this.drawComplete(false);
     return out + this.updatePreview(out !== '');
   }
 
@@ -97,6 +98,18 @@ export class MarkdownStream {
 export function renderMarkdown(text: string, options: BlockOptions): string {
   const stream = new MarkdownStream({ ...options, preview: false });
   return stream.push(text) + stream.finish();
+}
+
+/**
+ * True while the pending text is a fenced code block not yet closed: nothing
+ * in it can complete a block, so it is not lexed again for each new line.
+ */
+function insideFence(pending: string): boolean {
+  const open = /^\n*( {0,3})(`{3,}|~{3,})[^\n]*\n/.exec(pending);
+  const marker = open?.[2];
+  if (!open || !marker) return false;
+  const closing = new RegExp(`\\n {0,3}\\${marker[0]}{${marker.length},}[ \\t]*\\n`);
+  return !closing.test(pending.slice(open[0].length - 1));
 }
 
 function closedByBlankLine(token: Token, source: string): boolean {
