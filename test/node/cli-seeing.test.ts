@@ -95,6 +95,28 @@ describe.concurrent('what the terminal shows', { timeout: 45_000 }, () => {
     pty.type('/exit\r');
   });
 
+  test('a write shows the diff of the old content against the new', async (context) => {
+    const { project, flags } = setup(
+      [
+        toolReply({ name: 'write', arguments: { path: 'notes.txt', content: 'alpha\nBETA\ngamma\n' } }),
+        textReply('Written.'),
+      ],
+      { 'notes.txt': 'alpha\nbeta\ngamma\n' },
+    );
+    const pty = start(context, project, flags);
+    let at = await pty.waitFor(PROMPT);
+    pty.type('shout beta\r');
+    at = await pty.waitFor('Written.', at);
+    const screen = await screenOf(pty.raw());
+    expect(screen.lines).toContain('  ✓ 17 B');
+    expect(screen.lines).toContain('    -beta');
+    expect(screen.lines).toContain('    +BETA');
+    expect(screen.lines).toContain('     alpha');
+    expect(screen.colorOf('-beta')).toBe(RED);
+    expect(screen.colorOf('+BETA')).toBe(GREEN);
+    pty.type('/exit\r');
+  });
+
   test('markdown renders as it streams in small deltas, and leaves no artefacts', async (context) => {
     const { project, flags } = setup([{ content: [{ type: 'text', text: DOC }], deltaSize: 3 }]);
     const pty = start(context, project, flags);
