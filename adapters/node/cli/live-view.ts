@@ -142,7 +142,10 @@ export class LiveView {
     if (spinning) this.wait('working…');
   }
 
-  /** The last tool's whole output (its full diff, for an edit or write), or why there is none. */
+  /**
+   * The last tool's whole output (its full diff, for an edit or write), or why there is none: for
+   * `/expand`, and for Ctrl-O once the raw-terminal input layer is wired (its line editor's `expand` action).
+   */
   expand(): string {
     const last = this.lastTool;
     if (!last) return this.style.dim('no tool has run yet');
