@@ -114,6 +114,15 @@ describe('markdown in the terminal', () => {
     expect(first + rest).not.toMatch(/\x1b\[\d*[ABJ]/);
   });
 
+  test('a line of our own (a queued note) in the middle of a block leaves the block whole', async () => {
+    const stream = new MarkdownStream({ ...color, preview: true });
+    let out = stream.push('# Title\n\nSome **bold');
+    out += `${stream.hidePreview()}queued: hello\n`;
+    out += stream.push(' words** here.\n\nEnd.') + stream.finish();
+    const screen = await screenOf(out);
+    expect(screen.lines).toEqual(['Title', 'queued: hello', '', 'Some bold words here.', '', 'End.']);
+  });
+
   test('escape sequences from the model are inert after rendering', async () => {
     const hostile =
       '# T\x1b]0;pwned\x07itle\n\nA \x1b[2Jparagraph with **bo\x1b[31mld**.\n\n```sh\necho \x1b[8mhidden\n```\n';

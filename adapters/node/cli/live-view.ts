@@ -137,7 +137,9 @@ export class LiveView {
   note(text: string): void {
     const spinning = this.spinner.active;
     this.spinner.stop();
-    this.freshLine();
+    // Streaming markdown goes on after the note: its preview row makes way, and comes back with the next delta.
+    if (this.markdown) this.write(this.markdown.hidePreview());
+    if (!this.atLineStart) this.write('\n');
     this.line(text);
     if (spinning) this.wait('working…');
   }

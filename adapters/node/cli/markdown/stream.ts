@@ -46,6 +46,11 @@ export class MarkdownStream {
     return out;
   }
 
+  /** Erases the preview row, for a line of our own to take its place; the next push draws it again. */
+  hidePreview(): string {
+    return this.clearPreview();
+  }
+
   /** True when something drawn, or previewed, awaits `finish()`. */
   get open(): boolean {
     return this.pending !== '';
