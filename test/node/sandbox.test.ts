@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NodeWorkspace } from '../../adapters/node/node-workspace.js';
 import { checkSandbox, defaultHiddenPaths, sandboxArgv } from '../../adapters/node/sandbox.js';
+import { RemoteWorkspace } from '../../src/tools/remote-workspace.js';
 import { type MockServer, startMockServer } from '../../testing/mock-server.js';
-import { removeTempProjects, runCli, tempProject } from './cli-support/run-cli.js';
+import { removeTempProjects, runCli, startCli, tempProject, waitUntil } from './cli-support/run-cli.js';
 import { textReply, toolReply, toolResults } from './cli-support/wire.js';
 import { makeTempDir } from './exec-helpers.js';
 
@@ -83,6 +84,21 @@ describe('the sandbox around exec', { timeout: 20_000 }, () => {
     expect(result.output).not.toMatch(/hidden-secret/);
     expect(result.output).toMatch(/No such file/);
     expect(result.output).toMatch(/done\n$/);
+  });
+
+  test('a hidden path inside the working directory stays hidden', async () => {
+    const root = dirIn(varBase, 'project-g');
+    const inner = dirIn(root, '.qcore');
+    writeFileSync(join(inner, 'config.json'), 'inner-secret');
+    const workspace = new NodeWorkspace(root, { sandbox: { hide: [inner] } });
+    const result = await workspace.exec(
+      'cat .qcore/config.json; echo x > .qcore/planted; echo ok > fine.txt; cat fine.txt',
+      {},
+    );
+    expect(result.output).not.toMatch(/inner-secret/);
+    expect(result.output).toMatch(/ok\n$/);
+    // What a command writes over a hidden directory lands in the sandbox's empty tmpfs, not on disk.
+    expect(existsSync(join(inner, 'planted'))).toBe(false);
   });
 
   test('the network is off unless network: true', async () => {
@@ -236,5 +252,34 @@ describe.concurrent('qcore --sandbox', { timeout: 30_000 }, () => {
     const help = (await runCli(project, ['--help'])).stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/--sandbox .*read-only/);
     expect(help).toMatch(/--sandbox-network/);
+  });
+
+  test('qcore serve --sandbox runs /v1/exec commands in the sandbox', async () => {
+    const token = 'serve-token-0123456789';
+    const outside = dirIn(varBase, 'serve-outside');
+    const project = tempProject({}, { QCORE_TOKEN: token });
+    const server = startCli(project, ['serve', '--root', project.dir, '--port', '0', '--sandbox']);
+    try {
+      await waitUntil(() => /http:\/\/\S+:\d+/.test(server.stdout()), 'the server URL', 15_000);
+      expect(server.stdout()).toMatch(/sandbox/);
+      const url = /(http:\/\/\S+:\d+)/.exec(server.stdout())?.[1] as string;
+      const remote = await RemoteWorkspace.connect(url, token);
+      const ran = await remote.exec?.(`echo in > inside.txt; echo out > ${outside}/escaped.txt`, {});
+      expect(ran?.output).toMatch(/Read-only file system/);
+      expect(existsSync(join(project.dir, 'inside.txt'))).toBe(true);
+      expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.done;
+    }
+  });
+
+  test('qcore serve --sandbox without bwrap fails at start', async () => {
+    const project = tempProject({}, { QCORE_TOKEN: 'serve-token-0123456789' });
+    const result = await runCli(project, ['serve', '--root', project.dir, '--sandbox'], {
+      env: { PATH: '/nonexistent' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/apt install bubblewrap/);
   });
 });

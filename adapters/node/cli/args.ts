@@ -51,6 +51,8 @@ export interface ServeArgs {
   /** Names the Host header may carry besides loopback and `--host`. */
   allowedHosts?: string[];
   token?: string;
+  /** `--sandbox`: `/v1/exec` commands run in bubblewrap; `network` from `--sandbox-network`. */
+  sandbox?: { network: boolean };
 }
 
 export type CliArgs = { kind: 'help'; topic?: 'serve' } | { kind: 'version' } | RunArgs | ServeArgs;
@@ -86,6 +88,8 @@ const SERVE_OPTIONS = {
   cors: { type: 'string' },
   'allow-host': { type: 'string', multiple: true },
   token: { type: 'string' },
+  sandbox: { type: 'boolean' },
+  'sandbox-network': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -146,6 +150,8 @@ function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArg
     );
   }
   const args: ServeArgs = { kind: 'serve', token };
+  if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
+  if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
   if (values.root !== undefined) args.root = nonEmpty('--root', values.root);
   if (values.host !== undefined) args.host = nonEmpty('--host', values.host);
   if (values.cors !== undefined) args.cors = nonEmpty('--cors', values.cors);

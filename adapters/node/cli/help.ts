@@ -82,6 +82,11 @@ Options:
   --cors ORIGIN    let a web page from ORIGIN call the server
   --token T        the bearer token clients must send. Anyone who can run \`ps\` sees it:
                    prefer the QCORE_TOKEN environment variable
+  --sandbox        run commands in bubblewrap (Linux only), as qcore --sandbox does: the
+                   filesystem read-only but for DIR and a private /tmp, $QCORE_HOME and
+                   credential files hidden, no network. The file routes are confined to
+                   DIR either way
+  --sandbox-network  with --sandbox, let commands use the network
 
 The server refuses to start without a token, or with one shorter than 16 characters
 (make one as above). It runs at most 8 commands at once.`;

@@ -6,18 +6,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
-import { checkSandbox, defaultHiddenPaths, type SandboxOptions, sandboxProblem } from '../sandbox.js';
 import { createCodingAgent } from './agent-setup.js';
 import { parseThinking, type RunArgs } from './args.js';
 import { loadConfig } from './config.js';
 import type { QcoreConfig } from './config-schema.js';
 import type { Demo } from './demo.js';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { version } from './help.js';
 import { homePaths } from './home.js';
 import { runInteractive } from './interactive.js';
@@ -34,6 +32,7 @@ import {
   resolveModel,
   resolveThinking,
 } from './resolve-model.js';
+import { prepareSandbox } from './sandbox-setup.js';
 import { SessionRecorder } from './session-recorder.js';
 import { readStdin } from './stdin.js';
 import { colorEnabled, createStyle } from './style.js';
@@ -217,25 +216,6 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     return await runInteractive(options);
   } finally {
     await demo?.close();
-  }
-}
-
-/** `--sandbox`: checks that bwrap runs here, or fails with the fix (exit 1). */
-function prepareSandbox(
-  network: boolean,
-  cwd: string,
-  qcoreHome: string,
-  env: NodeJS.ProcessEnv,
-): SandboxOptions & { network: boolean } {
-  const hide = [qcoreHome, ...defaultHiddenPaths(env.HOME || homedir())];
-  try {
-    const bwrap = checkSandbox(env);
-    const options = { bwrap, network, hide };
-    const problem = sandboxProblem(cwd, options);
-    if (problem) throw new Error(`--sandbox: ${problem}`);
-    return options;
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
   }
 }
 
