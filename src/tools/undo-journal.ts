@@ -131,7 +131,8 @@ export function createUndoJournal(inner: Workspace, options: UndoJournalOptions 
       const done = prompt;
       prompt = fresh();
       const report: UndoReport = { restored: [], deleted: [], skipped: [] };
-      for (const entry of done.entries.values()) {
+      // Last written first, as a stack: two spellings of one file (a link in the tree) unwind in order.
+      for (const entry of [...done.entries.values()].reverse()) {
         if (entry.after === undefined) continue; // Never written.
         let before: Before;
         try {
@@ -163,6 +164,7 @@ export function createUndoJournal(inner: Workspace, options: UndoJournalOptions 
           report.skipped.push({ path: entry.path, reason: message(error) });
         }
       }
+      for (const list of [report.restored, report.deleted, report.skipped]) list.reverse();
       // Deepest first; a directory something else has since used is kept.
       for (const dir of [...done.createdDirs].reverse()) {
         try {
