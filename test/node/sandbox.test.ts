@@ -9,6 +9,7 @@ import { NodeWorkspace } from '../../adapters/node/node-workspace.js';
 import { checkSandbox, defaultHiddenPaths, sandboxArgv } from '../../adapters/node/sandbox.js';
 import { RemoteWorkspace } from '../../src/tools/remote-workspace.js';
 import { type MockServer, startMockServer } from '../../testing/mock-server.js';
+import { startInPty } from './cli-support/pty.js';
 import { removeTempProjects, runCli, startCli, tempProject, waitUntil } from './cli-support/run-cli.js';
 import { textReply, toolReply, toolResults } from './cli-support/wire.js';
 import { makeTempDir } from './exec-helpers.js';
@@ -252,6 +253,23 @@ describe.concurrent('qcore --sandbox', { timeout: 30_000 }, () => {
     const help = (await runCli(project, ['--help'])).stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/--sandbox .*read-only/);
     expect(help).toMatch(/--sandbox-network/);
+  });
+
+  test('the interactive banner says what the sandbox confines, and bash runs in it', async (context) => {
+    const outside = dirIn(varBase, 'pty-outside');
+    const project = tempProject({}, { ANTHROPIC_API_KEY: KEY });
+    const command = `echo out > ${outside}/escaped.txt; echo in > inside.txt`;
+    const session = mock.session({ turns: [toolReply({ name: 'bash', arguments: { command } }), textReply('done')] });
+    const pty = startInPty(project, ['--base-url', session.baseUrl, '--approval', 'yolo', '--sandbox']);
+    context.onTestFinished(() => pty.kill());
+    let at = await pty.waitFor(/sandbox: bash writes only here and in a private \/tmp.*has no network/);
+    at = await pty.waitFor('› ', at);
+    pty.type('go\r');
+    await pty.waitFor('done', at);
+    expect(existsSync(join(project.dir, 'inside.txt'))).toBe(true);
+    expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
+    pty.type('/exit\r');
+    expect(await pty.exit).toBe(0);
   });
 
   test('qcore serve --sandbox runs /v1/exec commands in the sandbox', async () => {
