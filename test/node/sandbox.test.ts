@@ -222,6 +222,18 @@ describe.concurrent('qcore --sandbox', { timeout: 30_000 }, () => {
     expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
   });
 
+  test('a $QCORE_HOME that does not exist yet inside the working directory cannot be planted', async () => {
+    const project = tempProject({}, { ANTHROPIC_API_KEY: KEY });
+    const home = join(project.dir, '.qhome');
+    const command = 'mkdir -p .qhome && echo planted > .qhome/config.json && echo wrote';
+    const session = mock.session({ turns: [toolReply({ name: 'bash', arguments: { command } }), textReply('done')] });
+    // --no-session: nothing else would make the directory before the command runs.
+    const flags = ['--base-url', session.baseUrl, '--approval', 'yolo', '--sandbox', '--no-session', '-p', 'go'];
+    const result = await runCli(project, flags, { env: { QCORE_HOME: home } });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(home, 'config.json'))).toBe(false);
+  });
+
   test('--sandbox-network lets commands reach the network', async () => {
     const project = tempProject({}, { ANTHROPIC_API_KEY: KEY });
     const command = `(exec 3<>/dev/tcp/127.0.0.1/${port()}) 2>/dev/null && echo net-on || echo net-off`;

@@ -2,6 +2,7 @@
  * `--sandbox` for `qcore` and `qcore serve`: checks that bubblewrap runs here
  * before anything else does, and says what it hides.
  */
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { checkSandbox, defaultHiddenPaths, type SandboxOptions, sandboxProblem } from '../sandbox.js';
 import { CliError } from './errors.js';
@@ -20,6 +21,9 @@ export function prepareSandbox(
   const hide = [qcoreHome, ...defaultHiddenPaths(env.HOME || homedir())];
   try {
     const bwrap = checkSandbox(env);
+    // Only a path that exists is hidden. Made now, so that a command cannot create a config
+    // for qcore to read later when $QCORE_HOME is in the working directory.
+    mkdirSync(qcoreHome, { recursive: true, mode: 0o700 });
     const options = { bwrap, network, hide };
     const problem = sandboxProblem(root, options);
     if (problem) throw new Error(`--sandbox: ${problem}`);
