@@ -69,7 +69,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
   if (args.demo) {
     // Loaded only here: the mock server is no part of a normal run.
     const { startDemo } = await import('./demo.js');
-    demo = await startDemo(cwd);
+    demo = await startDemo(cwd, { paced: stdout.isTTY === true || stderr.isTTY === true });
     model = demo.model;
     prompt = demo.prompt;
   } else {
