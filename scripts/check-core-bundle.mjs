@@ -21,17 +21,20 @@ import { build } from 'esbuild';
  * openai-responses 13,680, Gemini 15,194, Bedrock 16,731. The whole core's budget was raised once,
  * from 52,500 to 57,000, for #11: sessions as data (`src/session`, 6.4 KB minified) and the agent's
  * context accounting, compaction and summary prompt (10.6 KB minified), 56,857 B measured; neither
- * is in the one-protocol rows.
+ * is in the one-protocol rows. Raised again for #12: the whole core to 58,500 for the agent's
+ * approvals (held calls, approve/deny, resume: 2.9 KB minified), the write and edit tools' diff
+ * previews and `extraBody` (58,205 B measured); the Anthropic row to 13,500 because `extraBody` is
+ * applied to every request (+78 B on every row), which took the published row to 13,074 B.
  */
 const PROTOCOLS = {
-  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_000 },
+  'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_500 },
   'openai-completions': { file: 'src/ai/providers/openai-completions-protocol.ts', budget: 13_500 },
   'openai-responses': { file: 'src/ai/providers/openai-responses-protocol.ts', budget: 14_000 },
   'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai-protocol.ts', budget: 15_500 },
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
   'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 57_000 };
+const WHOLE_CORE = { target: 40_000, budget: 58_500 };
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.
