@@ -177,7 +177,10 @@ export function runTerminalSession(options: TerminalSessionOptions): Promise<num
       lastInterrupt = 0;
       if (line === '') return;
       if (running) {
-        if (line === '/exit' || line === '/quit') return quit(0);
+        if (line === '/exit' || line === '/quit') {
+          quit(0);
+          return;
+        }
         if (line.startsWith('/')) {
           note(style.yellow('commands wait until the agent is done; Ctrl-C aborts it'));
           return;
@@ -199,7 +202,10 @@ export function runTerminalSession(options: TerminalSessionOptions): Promise<num
       const now = Date.now();
       const quick = now - lastInterrupt < DOUBLE_PRESS_MS;
       lastInterrupt = now;
-      if (quick) return quit(0);
+      if (quick) {
+        quit(0);
+        return;
+      }
       if (running) {
         agent.abort();
         note(style.yellow('aborting… (Ctrl-C again to quit)'));
@@ -209,7 +215,10 @@ export function runTerminalSession(options: TerminalSessionOptions): Promise<num
         editor.setText('');
         return;
       }
-      if (exitArmed) return quit(0);
+      if (exitArmed) {
+        quit(0);
+        return;
+      }
       exitArmed = true;
       note(style.dim('(Ctrl-C again to quit, or /exit)'));
     };
@@ -219,11 +228,14 @@ export function runTerminalSession(options: TerminalSessionOptions): Promise<num
       if (!action) return;
       switch (action.type) {
         case 'submit':
-          return submit(action.text);
+          submit(action.text);
+          return;
         case 'interrupt':
-          return interrupt();
+          interrupt();
+          return;
         case 'eof':
-          return quit(0);
+          quit(0);
+          return;
         case 'complete': {
           const completion = complete(editor.text, editor.cursor, options.commands, options.listFiles);
           if (!completion) return;
