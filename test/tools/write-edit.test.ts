@@ -15,7 +15,12 @@ describe('write tool', () => {
     const ws = new MemoryWorkspace();
     const result = await runTool(createWriteTool(ws), { path: 'a/b/c.txt', content: 'héllo' });
     expect(textOf(result)).toBe('Wrote 6 bytes to a/b/c.txt (new file)');
-    expect(result.details).toEqual({ path: 'a/b/c.txt', bytes: 6, created: true });
+    expect(result.details).toEqual({
+      path: 'a/b/c.txt',
+      bytes: 6,
+      created: true,
+      diff: '--- /dev/null\n+++ b/a/b/c.txt\n@@ -0,0 +1,1 @@\n+héllo',
+    });
     expect(await contentOf(ws, 'a/b/c.txt')).toBe('héllo');
     expect((await ws.stat('a/b')).type).toBe('dir');
   });
@@ -24,7 +29,12 @@ describe('write tool', () => {
     const ws = new MemoryWorkspace({ 'x.txt': 'old' });
     const result = await runTool(createWriteTool(ws), { path: '/workspace/x.txt', content: 'new!' });
     expect(textOf(result)).toBe('Wrote 4 bytes to x.txt');
-    expect(result.details).toEqual({ path: 'x.txt', bytes: 4, created: false });
+    expect(result.details).toEqual({
+      path: 'x.txt',
+      bytes: 4,
+      created: false,
+      diff: '--- a/x.txt\n+++ b/x.txt\n@@ -1,1 +1,1 @@\n-old\n+new!',
+    });
     expect(await contentOf(ws, 'x.txt')).toBe('new!');
   });
 

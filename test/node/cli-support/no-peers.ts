@@ -1,6 +1,7 @@
 /**
  * qcore with none of its optional peers installed: a copy of the source in a
- * temporary directory whose `node_modules` holds only `eventsource-parser`, so
+ * temporary directory whose `node_modules` holds only `eventsource-parser` and the
+ * CLI's bundled terminal libraries, so
  * `zod`, `hono` and `@hono/node-server` cannot resolve. Run from the source
  * through tsx, as the CLI tests do, so it needs no build and cannot pass on a
  * stale `dist/`.
@@ -10,6 +11,9 @@ import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, TSX } from './run-cli.js';
+
+/** What dist/cli.js bundles besides the peers: the markdown renderer's libraries and theirs. */
+const CLI_BUNDLED = ['marked', 'highlight.js', 'string-width', 'strip-ansi', 'ansi-regex', 'get-east-asian-width'];
 
 export interface NoPeersResult {
   code: number | null;
@@ -32,7 +36,10 @@ export function installWithoutPeers(): NoPeersInstall {
     cpSync(join(REPO, folder), join(dir, folder), { recursive: true });
   }
   mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(join(REPO, 'node_modules/eventsource-parser'), join(dir, 'node_modules/eventsource-parser'), 'dir');
+  // The CLI's terminal libraries are no peers: the published dist/cli.js bundles them.
+  for (const name of ['eventsource-parser', ...CLI_BUNDLED]) {
+    symlinkSync(join(REPO, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'no-peers', type: 'module', private: true }));
   return {
     dir,
