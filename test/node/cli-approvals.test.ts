@@ -182,6 +182,8 @@ describe.concurrent('asking in a terminal', { timeout: 45_000 }, () => {
     at = await pty.waitFor('Allow?', at);
     expect(pty.text()).toContain('bash wants to run: echo yes-ran');
     pty.type('y\r');
+    // The answered question stays in the transcript; the next one follows its request.
+    at = await pty.waitFor('bash wants to run: rm README.md', at);
     at = await pty.waitFor('Allow?', at);
     pty.type('n keep the readme\r');
     await pty.waitFor('all done', at);

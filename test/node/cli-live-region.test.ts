@@ -10,7 +10,8 @@ import { LiveRegion } from '../../adapters/node/cli/input/live-region.js';
 function terminal(columns = 40, rows = 12) {
   const term = new xterm.Terminal({ cols: columns, rows, scrollback: 1000, allowProposedApi: true });
   let raw = '';
-  const region = new LiveRegion({ write: (text) => (raw += text) }, () => columns);
+  // As a raw-mode pty does (libuv keeps ONLCR on): LF becomes CR LF.
+  const region = new LiveRegion({ write: (text) => (raw += text.replace(/\n/g, '\r\n')) }, () => columns);
   const screen = async () => {
     await new Promise<void>((resolve) => term.write(raw, resolve));
     raw = '';

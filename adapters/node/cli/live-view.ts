@@ -146,7 +146,7 @@ export class LiveView {
 
   /**
    * The last tool's whole output (its full diff, for an edit or write), or why there is none: for
-   * `/expand`, and for Ctrl-O once the raw-terminal input layer is wired (its line editor's `expand` action).
+   * `/expand` and Ctrl-O.
    */
   expand(): string {
     const last = this.lastTool;

@@ -18,12 +18,14 @@ import type { Demo } from './demo.js';
 import { UsageError } from './errors.js';
 import { version } from './help.js';
 import { homePaths } from './home.js';
+import { listFiles } from './input/list-files.js';
 import { runInteractive } from './interactive.js';
 import { LiveView } from './live-view.js';
 import { HookRunner } from './permissions/hooks.js';
 import { PermissionPolicy } from './permissions/policy.js';
 import { ToolGate } from './permissions/tool-gate.js';
 import { runPrintMode } from './print-mode.js';
+import { formatCost, sumUsage } from './render.js';
 import {
   modelRequestFrom,
   parseModelSpec,
@@ -35,7 +37,7 @@ import {
 import { prepareSandbox } from './sandbox-setup.js';
 import { SessionRecorder } from './session-recorder.js';
 import { readStdin } from './stdin.js';
-import { colorEnabled, createStyle } from './style.js';
+import { colorEnabled, createStyle, type TerminalStream } from './style.js';
 
 export interface CliIO {
   stdin: NodeJS.ReadStream;
@@ -148,11 +150,23 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     }
 
     const style = createStyle(colorEnabled(stdout, env));
-    const view = new LiveView(stdout, style, {
-      showThinking: !(args.hideThinking || config.ui?.hide_thinking === true),
-      spinner: stdout.isTTY === true,
-      showText: true,
+    const createView = (out: TerminalStream) =>
+      new LiveView(out, style, {
+        showThinking: !(args.hideThinking || config.ui?.hide_thinking === true),
+        spinner: stdout.isTTY === true,
+        showText: true,
+      });
+    // The session's cost so far, kept as replies come rather than summed for every redraw.
+    let cost = sumUsage(agent.state.messages).usage.cost.total;
+    agent.subscribe((event) => {
+      if (event.type === 'message_end' && event.message.role === 'assistant') cost += event.message.usage.cost.total;
     });
+    const status = () => {
+      const { percent } = agent.contextUsage;
+      const current = agent.state.model;
+      const level = agent.streamOptions.reasoning ?? thinking;
+      return `${current.provider}/${current.id} · thinking ${level} · context ${Math.round(percent)}% · ${formatCost(cost)} · ${approval}`;
+    };
     const sessionNote = resumedFrom
       ? `resumed ${messages.length} messages from ${resumedFrom}`
       : recorder.path
@@ -175,7 +189,9 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
 
     const options: Parameters<typeof runInteractive>[0] = {
       agent,
-      view,
+      createView,
+      status,
+      listFiles: (prefix) => listFiles(cwd, prefix),
       style,
       stdin,
       stdout,

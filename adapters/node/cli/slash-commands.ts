@@ -31,6 +31,20 @@ export interface SlashHost {
   undo(): Promise<UndoReport>;
 }
 
+/** What Tab completes after `/`. */
+export const SLASH_COMMANDS: readonly string[] = [
+  '/model',
+  '/thinking',
+  '/compact',
+  '/undo',
+  '/expand',
+  '/clear',
+  '/session',
+  '/cost',
+  '/help',
+  '/exit',
+];
+
 export const SLASH_HELP = `Commands:
   /model [provider/id]   show the model, or switch to another
   /thinking [level]      show or hide thinking; with a level (${THINKING_LEVELS.join(', ')}), set how much
@@ -44,8 +58,10 @@ export const SLASH_HELP = `Commands:
   /exit                  quit (also Ctrl-D, or Ctrl-C twice)
 
 Keys:
-  Enter sends · ↑/↓ history · ←/→, Ctrl-A/Ctrl-E, Ctrl-W, Ctrl-U edit the line
-  Ctrl-C aborts the running turn; a line typed while the agent works is queued and sent to it`;
+  Enter sends · Alt-Enter, Shift-Enter or a \\ at the end of the line: a new line · a paste is one prompt
+  ↑/↓ history · ←/→, Alt-←/→, Ctrl-A/Ctrl-E, Ctrl-W, Ctrl-U, Ctrl-K edit · Tab completes /commands and @paths
+  Ctrl-O shows the last tool's whole output
+  Ctrl-C aborts the running turn; a line entered while the agent works (at the » prompt) is queued and sent to it`;
 
 /** Runs one command line; returns `exit` when the session should end. */
 export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefined {

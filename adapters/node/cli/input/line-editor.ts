@@ -203,13 +203,13 @@ export class LineEditor {
     return;
   }
 
+  /** A repeated line is kept only where it was last entered. */
   #remember(text: string): void {
-    this.#browsing = this.#history.length;
-    if (text.trim() === '' || this.#history.at(-1) === text) {
-      this.#browsing = this.#history.length;
-      return;
+    if (text.trim() !== '') {
+      const earlier = this.#history.indexOf(text);
+      if (earlier !== -1) this.#history.splice(earlier, 1);
+      this.#history.push(text);
     }
-    this.#history.push(text);
     if (this.#history.length > this.#historySize) this.#history.shift();
     this.#browsing = this.#history.length;
   }

@@ -5,7 +5,8 @@
  * redraws only the live region: back to its top, erase to the end of the
  * screen, write it again. So text typed while the agent works stays in the
  * input line and never interleaves with the output, and the output keeps
- * its scrollback.
+ * its scrollback. Lines end in a bare `\n`: a raw-mode terminal (Node's, as
+ * libuv sets it) still turns it into CR LF.
  */
 import stringWidth from 'string-width';
 
@@ -20,8 +21,16 @@ export interface RegionCursor {
   column: number;
 }
 
+/** What a line shows once its carriage returns are played: the text after the last one, line erases dropped. */
+function overwritten(line: string): string {
+  const start = line.lastIndexOf('\r');
+  const rest = start === -1 ? line : line.slice(start + 1);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: erase-line sequences are what is dropped
+  return rest.includes('\x1b[') ? rest.replace(/\x1b\[[012]?K/g, '') : rest;
+}
+
 export class LiveRegion {
-  /** Output not yet written above the region: whole lines, each ending in `\r\n`. */
+  /** Output not yet written above the region: whole lines, each ending in `\n`. */
   #committed = '';
   /** The output line still being streamed. */
   #partial = '';
@@ -36,12 +45,17 @@ export class LiveRegion {
     private readonly columns: () => number,
   ) {}
 
-  /** Output for above the region; it may end mid-line, and that line stays live until its newline. */
+  /**
+   * Output for above the region; it may end mid-line, and that line stays
+   * live until its newline. A carriage return (with or without an erase of
+   * the line after it, as spinners and streaming previews write) starts the
+   * line over.
+   */
   print(text: string): void {
     if (text === '') return;
     const lines = (this.#partial + text).split('\n');
-    this.#partial = lines.pop() as string;
-    for (const line of lines) this.#committed += `${line}\r\n`;
+    this.#partial = overwritten(lines.pop() as string);
+    for (const line of lines) this.#committed += `${overwritten(line)}\n`;
     this.render();
   }
 
@@ -72,7 +86,7 @@ export class LiveRegion {
     this.#committed = '';
     const lines = this.#partial === '' ? this.#lines : [this.#partial, ...this.#lines];
     const cursorLine = this.#cursor ? this.#cursor.line + (this.#partial === '' ? 0 : 1) : lines.length - 1;
-    frame += lines.join('\r\n');
+    frame += lines.join('\n');
     // Rows each line takes once wrapped; a line exactly as wide as the terminal takes one.
     const rows = lines.map((line) => Math.max(1, Math.ceil(stringWidth(line) / width)));
     const total = rows.reduce((sum, n) => sum + n, 0);
@@ -84,7 +98,7 @@ export class LiveRegion {
       const column = this.#cursor ? this.#cursor.column : stringWidth(lines.at(-1) as string);
       row += Math.floor(column / width);
       // A cursor just past a line that fills the last row needs a row of its own below it.
-      if (row > total - 1) frame += '\r\n'.repeat(row - (total - 1));
+      if (row > total - 1) frame += '\n'.repeat(row - (total - 1));
       const up = total - 1 - row;
       frame += up > 0 ? `\x1b[${up}A` : '';
       frame += `\r${column % width > 0 ? `\x1b[${column % width}C` : ''}`;
