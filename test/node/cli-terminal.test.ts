@@ -114,3 +114,47 @@ describe.concurrent('the interactive input layer', { timeout: 45_000 }, () => {
     expect(await pty.exit).toBe(0);
   });
 });
+
+describe.concurrent('resuming', { timeout: 45_000 }, () => {
+  test('--resume lists this directory’s sessions and opens the one chosen, showing where it stopped', async (context) => {
+    const { session, project, flags } = setup([
+      textReply('First conversation answered.'),
+      textReply('Second conversation answered.'),
+      textReply('Back in the first one.'),
+    ]);
+    const { runCli } = await import('./cli-support/run-cli.js');
+    expect((await runCli(project, [...flags, '-p', 'the first conversation'])).code).toBe(0);
+    // The clock orders sessions; a little apart so the second is the newest.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await runCli(project, [...flags, '-p', 'the second conversation'])).code).toBe(0);
+    const pty = start(context, project, [...flags, '--resume']);
+    let at = await pty.waitFor('Resume which?');
+    const screen = await screenOf(pty.raw());
+    expect(screen.lines.some((line) => /^ 1 {2}\S+ \S+ {2}the second conversation {2}2 messages$/.test(line))).toBe(
+      true,
+    );
+    expect(screen.lines.some((line) => /^ 2 {2}\S+ \S+ {2}the first conversation {2}2 messages$/.test(line))).toBe(
+      true,
+    );
+    pty.type('9\r');
+    at = await pty.waitFor('choose a number from 1 to 2', at);
+    pty.type('2\r');
+    at = await pty.waitFor('resumed 2 messages', at);
+    at = await pty.waitFor('First conversation answered.', at);
+    at = await pty.waitFor(PROMPT, at);
+    pty.type('and now?\r');
+    await pty.waitFor('Back in the first one.', at);
+    expect(conversationText(session.requests[2])).toContain('the first conversation');
+    expect(conversationText(session.requests[2])).not.toContain('the second conversation');
+    pty.type('\x04');
+    expect(await pty.exit).toBe(0);
+  });
+
+  test('--resume needs a terminal', async () => {
+    const { project } = setup([]);
+    const { runCli } = await import('./cli-support/run-cli.js');
+    const result = await runCli(project, ['--resume', '-p', 'hi']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--resume asks which session to open');
+  });
+});

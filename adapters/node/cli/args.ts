@@ -32,6 +32,8 @@ export interface RunArgs {
   /** Names of variables of qcore's own environment that commands get too. */
   env?: string[];
   continue: boolean;
+  /** `--resume`: choose one of this directory's sessions from a list. */
+  resume: boolean;
   session?: string;
   noSession: boolean;
   hideThinking: boolean;
@@ -69,6 +71,7 @@ const RUN_OPTIONS = {
   cwd: { type: 'string' },
   env: { type: 'string', multiple: true },
   continue: { type: 'boolean', short: 'c' },
+  resume: { type: 'boolean', short: 'r' },
   session: { type: 'string' },
   // Declared by hand: parseArgs negates booleans only from Node 22.
   'no-session': { type: 'boolean' },
@@ -104,11 +107,20 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   const prompt = values.print ?? (positionals.length > 0 ? positionals.join(' ') : undefined);
   if (prompt !== undefined && prompt.trim() === '') throw new UsageError('the prompt is empty');
-  if (values.continue && values.session !== undefined) {
-    throw new UsageError('--continue and --session both choose a session; give one');
+  const choosers = [
+    values.continue && '--continue',
+    values.resume && '--resume',
+    values.session !== undefined && '--session',
+  ];
+  const chosen = choosers.filter((flag): flag is string => typeof flag === 'string');
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} each choose a session; give one`);
+  if (values['no-session'] && chosen.length > 0) {
+    throw new UsageError(`--no-session cannot be combined with ${chosen[0]}`);
   }
-  if (values['no-session'] && (values.continue || values.session !== undefined)) {
-    throw new UsageError('--no-session cannot be combined with --continue or --session');
+  if (values.resume && (values.print !== undefined || values.json)) {
+    throw new UsageError(
+      '--resume asks which session to open, so it needs the interactive mode; use --continue or --session FILE with -p',
+    );
   }
 
   const args: RunArgs = {
@@ -116,6 +128,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     print: values.print !== undefined,
     json: values.json === true,
     continue: values.continue === true,
+    resume: values.resume === true,
     noSession: values['no-session'] === true,
     hideThinking: values['hide-thinking'] === true,
     demo: values.demo === true,

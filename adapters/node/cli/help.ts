@@ -44,6 +44,7 @@ Agent:
 
 Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):
   -c, --continue        resume the latest session of this directory, with its model
+  -r, --resume          choose which of this directory's sessions to resume, from a list
   --session FILE        use FILE as the session, resuming it if it exists
   --no-session          save nothing
   A long conversation is compacted as it nears the model's context window: its older

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import type { AgentMessage, CompactionOptions } from '../../../src/agent/types.js';
 import { listModels } from '../../../src/ai/models.js';
 import type { Model, ReasoningLevel } from '../../../src/ai/types.js';
@@ -35,6 +36,7 @@ import {
   resolveThinking,
 } from './resolve-model.js';
 import { prepareSandbox } from './sandbox-setup.js';
+import { lastExchanges, parsePick, pickerLines } from './session-picker.js';
 import { SessionRecorder } from './session-recorder.js';
 import { readStdin } from './stdin.js';
 import { colorEnabled, createStyle, type TerminalStream } from './style.js';
@@ -59,6 +61,11 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
   const interactive = !args.print && !args.json && stdin.isTTY === true && stdout.isTTY === true;
   if (args.demo && args.prompt !== undefined) throw new UsageError('--demo runs its own prompt; leave the prompt out');
   let prompt = args.prompt;
+  if (args.resume && !interactive) {
+    throw new UsageError(
+      '--resume asks which session to open, so it needs a terminal; use --continue or --session FILE',
+    );
+  }
   if (!interactive && prompt === undefined && !args.demo) {
     if (stdin.isTTY) throw new UsageError('no prompt: pass -p "...", or pipe the prompt on stdin');
     prompt = (await readStdin(stdin)).trim();
@@ -87,7 +94,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       cwd,
       warn,
     });
-    const { messages, resumedFrom, lastModel } = await openSession(args, recorder, cwd, warn);
+    const { messages, resumedFrom, lastModel } = await openSession(args, recorder, cwd, warn, io);
     // The demo writes its one file without asking, unless --approval says otherwise.
     const approval = args.approval ?? config.permissions?.defaultMode ?? (demo ? 'yolo' : 'ask');
     const sessionId = recorder.path ? basename(recorder.path, '.jsonl') : randomUUID();
@@ -184,6 +191,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       );
     }
     if (setup.contextFiles.length > 0) banner.push(style.dim(`instructions: ${setup.contextFiles.join(', ')}`));
+    // Where a resumed conversation stopped.
+    if (resumedFrom) banner.push(...lastExchanges(messages, style));
     banner.push(style.dim('Enter sends · Ctrl-C aborts · /help for commands'));
     if (demo) banner.unshift(style.yellow(demo.banner));
 
@@ -282,15 +291,41 @@ function envThinking(env: NodeJS.ProcessEnv): ReasoningLevel | undefined {
 }
 
 /** Chooses the session file, loads its messages when resuming, and points the recorder at it. */
+/** `--resume`: this directory's sessions as a numbered list, and the one typed; undefined for a new one. */
+async function pickSession(recorder: SessionRecorder, io: CliIO): Promise<string | undefined> {
+  const choices = await recorder.choices();
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  if (choices.length === 0) {
+    io.stdout.write(`${style.dim('no earlier session in this directory; starting a new one')}\n`);
+    return undefined;
+  }
+  io.stdout.write(`${pickerLines(choices, style, io.stdout.columns).join('\n')}\n`);
+  const lines = createInterface({ input: io.stdin, output: io.stdout, terminal: true });
+  try {
+    for (;;) {
+      const picked = parsePick(
+        await lines.question('Resume which? (number, or Enter for a new conversation) '),
+        choices,
+      );
+      if (typeof picked !== 'string') return picked?.path;
+      io.stdout.write(`${style.yellow(picked)}\n`);
+    }
+  } finally {
+    lines.close();
+  }
+}
+
 async function openSession(
   args: RunArgs,
   recorder: SessionRecorder,
   cwd: string,
   warn: (message: string) => void,
+  io: CliIO,
 ): Promise<{ messages: AgentMessage[]; resumedFrom: string | undefined; lastModel?: SessionModel }> {
   if (!recorder.enabled) return { messages: [], resumedFrom: undefined };
   let path: string | undefined;
   if (args.session !== undefined) path = resolve(args.session);
+  else if (args.resume) path = await pickSession(recorder, io);
   else if (args.continue) {
     path = await recorder.findLatest();
     if (!path) warn(`no earlier session for ${cwd}; starting a new one`);

@@ -11,6 +11,7 @@ import { type LoadedSession, loadSession } from '../../../src/session/load-sessi
 import { type RecordableAgent, recordSession, type SessionRecording } from '../../../src/session/record-session.js';
 import { JsonlSessionStore } from '../jsonl-session-store.js';
 import { CliError } from './errors.js';
+import { type SessionChoice, sessionsFor } from './session-picker.js';
 
 interface CurrentSession {
   store: JsonlSessionStore;
@@ -52,6 +53,11 @@ export class SessionRecorder {
   startNew(): void {
     if (!this.#sessions) return;
     this.#use({ store: this.#sessions, sessionId: newSessionId(), resumed: undefined });
+  }
+
+  /** This directory's sessions, newest first, for `--resume`. */
+  async choices(): Promise<SessionChoice[]> {
+    return this.#sessions ? sessionsFor(this.#sessions, this.options.cwd) : [];
   }
 
   /** The file of the session last written to for this directory (its header's `cwd`), if any. */
