@@ -134,6 +134,63 @@ describe.concurrent('hooks', { timeout: 30_000 }, () => {
     expect(session.requests).toHaveLength(0);
   });
 
+  test('UserPromptSubmit: plain stdout is context after the prompt; decision "block" keeps the prompt back', async () => {
+    const context = setup([textReply('ok')], {
+      hooks: { UserPromptSubmit: [{ hooks: [{ type: 'command', command: 'echo "The build runs on Node 20."' }] }] },
+    });
+    expect((await runCli(context.project, [...context.flags, '-p', 'which Node?'])).code).toBe(0);
+    expect(JSON.stringify(context.session.requests[0]?.body)).toContain(
+      'which Node?\\n\\n<user-prompt-submit-hook>\\nThe build runs on Node 20.\\n</user-prompt-submit-hook>',
+    );
+    const blocked = setup([textReply('never')], {
+      hooks: {
+        UserPromptSubmit: [
+          { hooks: [{ type: 'command', command: `echo '{"decision":"block","reason":"not on Fridays"}'` }] },
+        ],
+      },
+    });
+    const result = await runCli(blocked.project, [...blocked.flags, '-p', 'deploy']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('not on Fridays');
+    expect(blocked.session.requests).toHaveLength(0);
+  });
+
+  test('PostToolUse decision "block" and additionalContext reach the model; PreToolUse reads the older decision field', async () => {
+    const { session, project, flags } = setup([bash('echo one'), bash('echo two'), textReply('ok')], {
+      hooks: {
+        PreToolUse: [
+          {
+            matcher: 'bash',
+            hooks: [
+              {
+                type: 'command',
+                command: `grep -q two && echo '{"decision":"block","reason":"two is off limits"}' || echo '{"decision":"approve"}'`,
+              },
+            ],
+          },
+        ],
+        PostToolUse: [
+          {
+            matcher: 'bash',
+            hooks: [
+              {
+                type: 'command',
+                command: `echo '{"decision":"block","reason":"lint failed","hookSpecificOutput":{"additionalContext":"3 warnings"}}'`,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    // No --approval: the older "approve" is what lets the first call run without a terminal.
+    expect((await runCli(project, [...flags, '-p', 'go'])).code).toBe(0);
+    const first = toolResults(session.requests[1])[0]?.text ?? '';
+    expect(first).toContain('one');
+    expect(first).toContain('PostToolUse hook: lint failed');
+    expect(first).toContain('3 warnings');
+    expect(toolResults(session.requests[2])[1]?.text).toContain('two is off limits');
+  });
+
   test('a hook that runs past its timeout is killed, with a warning, and the call goes on', async () => {
     const { session, project, flags } = setup([bash('echo fine'), textReply('ok')], {
       hooks: { PreToolUse: [{ hooks: [{ type: 'command', command: 'sleep 30', timeout: 0.5 }] }] },

@@ -149,14 +149,14 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
 
   const startRun = (text: string): void => {
     running = (async () => {
-      const blocked = await options.gate?.promptBlocked(text);
-      if (blocked !== undefined) {
-        print(style.yellow(`not sent: ${blocked}`));
+      const prepared = options.gate ? await options.gate.preparePrompt(text) : { text };
+      if ('blocked' in prepared) {
+        print(style.yellow(`not sent: ${prepared.blocked}`));
         return;
       }
       options.beforePrompt?.();
       const before = agent.state.messages.length;
-      let stop = (await agent.prompt(text)).stopReason;
+      let stop = (await agent.prompt(prepared.text)).stopReason;
       for (let n = 0; stop === 'stop'; n++) {
         const more = await options.gate?.stopBlocked(n);
         if (more === undefined) break;

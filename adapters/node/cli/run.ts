@@ -139,15 +139,15 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
               showText: false,
             })
           : undefined;
-      const blocked = await gate.promptBlocked(prompt ?? '');
-      if (blocked !== undefined) {
-        stderr.write(`qcore: the prompt was not sent: ${blocked}\n`);
+      const prepared = await gate.preparePrompt(prompt ?? '');
+      if ('blocked' in prepared) {
+        stderr.write(`qcore: the prompt was not sent: ${prepared.blocked}\n`);
         return 1;
       }
       const stopBlocked = (n: number) => gate.stopBlocked(n);
       return await runPrintMode({
         agent,
-        prompt: prompt ?? '',
+        prompt: prepared.text,
         json: args.json,
         stdout,
         stderr,

@@ -138,26 +138,67 @@ export interface PreToolUseOutput {
   updatedInput?: Record<string, unknown>;
 }
 
-export function parsePreToolUseOutput(stdout: string): PreToolUseOutput | undefined {
+/** A hook's stdout as JSON, when it is a JSON object. */
+function hookJson(stdout: string): Record<string, unknown> | undefined {
   const text = stdout.trim();
   if (!text.startsWith('{')) return undefined;
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    return typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
-  const specific = (json as { hookSpecificOutput?: unknown }).hookSpecificOutput;
-  if (typeof specific !== 'object' || specific === null) return undefined;
-  const { permissionDecision, permissionDecisionReason, updatedInput } = specific as Record<string, unknown>;
+}
+
+function specificOf(json: Record<string, unknown>): Record<string, unknown> {
+  const specific = json.hookSpecificOutput;
+  return typeof specific === 'object' && specific !== null ? (specific as Record<string, unknown>) : {};
+}
+
+/**
+ * `hookSpecificOutput.permissionDecision` (`allow`, `deny`, `ask`) with its
+ * reason and `updatedInput`; Claude Code's older top-level `decision`
+ * (`approve`, `block`) and `reason` are read too.
+ */
+export function parsePreToolUseOutput(stdout: string): PreToolUseOutput | undefined {
+  const json = hookJson(stdout);
+  if (!json) return undefined;
+  const { permissionDecision, permissionDecisionReason, updatedInput } = specificOf(json);
   const out: PreToolUseOutput = {};
   if (permissionDecision === 'allow' || permissionDecision === 'deny' || permissionDecision === 'ask') {
     out.decision = permissionDecision;
-  }
-  if (typeof permissionDecisionReason === 'string') out.reason = permissionDecisionReason;
+  } else if (json.decision === 'approve') out.decision = 'allow';
+  else if (json.decision === 'block') out.decision = 'deny';
+  const reason = typeof permissionDecisionReason === 'string' ? permissionDecisionReason : json.reason;
+  if (typeof reason === 'string') out.reason = reason;
   if (typeof updatedInput === 'object' && updatedInput !== null && !Array.isArray(updatedInput)) {
     out.updatedInput = updatedInput as Record<string, unknown>;
   }
+  return out;
+}
+
+/** What a PostToolUse or UserPromptSubmit hook tells the model: `decision: "block"` with its reason, or context. */
+export interface FeedbackOutput {
+  block?: string;
+  context?: string;
+}
+
+/**
+ * JSON `{ decision: "block", reason }` or `hookSpecificOutput.additionalContext`;
+ * for UserPromptSubmit (`plainIsContext`), plain text on stdout is context too.
+ */
+export function parseFeedbackOutput(stdout: string, plainIsContext: boolean): FeedbackOutput {
+  const json = hookJson(stdout);
+  if (!json) {
+    const text = stdout.trim();
+    return plainIsContext && text ? { context: text } : {};
+  }
+  const out: FeedbackOutput = {};
+  if (json.decision === 'block') out.block = typeof json.reason === 'string' ? json.reason : 'blocked by a hook';
+  const context = specificOf(json).additionalContext;
+  if (typeof context === 'string' && context.trim()) out.context = context.trim();
   return out;
 }
 

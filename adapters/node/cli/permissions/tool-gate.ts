@@ -14,7 +14,7 @@ import type {
   BeforeToolCallContext,
 } from '../../../../src/agent/types.js';
 import type { ApprovalRequest, Ask } from './asking.js';
-import { describeFailure, type HookRunner, parsePreToolUseOutput } from './hooks.js';
+import { describeFailure, type HookRunner, parseFeedbackOutput, parsePreToolUseOutput } from './hooks.js';
 import type { Decision, PermissionPolicy } from './policy.js';
 
 /** `write` and `edit` offer this on their returned objects: the unified diff a call would make. */
@@ -86,20 +86,38 @@ export class ToolGate {
     for (const outcome of outcomes) {
       if (outcome.exitCode === 2 && outcome.stderr.trim()) notes.push(`PostToolUse hook: ${outcome.stderr.trim()}`);
       else if (outcome.exitCode !== 0 && outcome.exitCode !== 2) this.warn(describeFailure('PostToolUse', outcome));
+      else if (outcome.exitCode === 0) {
+        const output = parseFeedbackOutput(outcome.stdout, false);
+        if (output.block) notes.push(`PostToolUse hook: ${output.block}`);
+        if (output.context) notes.push(output.context);
+      }
     }
     if (notes.length === 0) return undefined;
     return { content: [...context.result.content, { type: 'text', text: notes.join('\n') }] };
   };
 
-  /** Runs the UserPromptSubmit hooks; returns why the prompt must not be sent, if one blocked it. */
-  async promptBlocked(prompt: string): Promise<string | undefined> {
-    if (!this.hooks.has('UserPromptSubmit')) return undefined;
+  /**
+   * Runs the UserPromptSubmit hooks: the prompt to send, with the context
+   * they added (their plain stdout, or `additionalContext`) after it, or why
+   * one blocked it (exit 2 with stderr, or `decision: "block"`).
+   */
+  async preparePrompt(prompt: string): Promise<{ blocked: string } | { text: string }> {
+    if (!this.hooks.has('UserPromptSubmit')) return { text: prompt };
+    const context: string[] = [];
     for (const outcome of await this.hooks.run('UserPromptSubmit', { prompt })) {
-      if (outcome.exitCode === 2)
-        return outcome.stderr.trim() || `a UserPromptSubmit hook (${outcome.command}) blocked it`;
-      if (outcome.exitCode !== 0) this.warn(describeFailure('UserPromptSubmit', outcome));
+      if (outcome.exitCode === 2) {
+        return { blocked: outcome.stderr.trim() || `a UserPromptSubmit hook (${outcome.command}) blocked it` };
+      }
+      if (outcome.exitCode !== 0) {
+        this.warn(describeFailure('UserPromptSubmit', outcome));
+        continue;
+      }
+      const output = parseFeedbackOutput(outcome.stdout, true);
+      if (output.block) return { blocked: output.block };
+      if (output.context) context.push(output.context);
     }
-    return undefined;
+    if (context.length === 0) return { text: prompt };
+    return { text: `${prompt}\n\n<user-prompt-submit-hook>\n${context.join('\n')}\n</user-prompt-submit-hook>` };
   }
 
   /** Runs the Stop hooks when the agent is done; returns what to tell the model if one says go on. */
