@@ -9,6 +9,7 @@ import { type MockServer, startMockServer } from '../../testing/mock-server.js';
 import type { MockScript } from '../../testing/script.js';
 import { startInPty } from './cli-support/pty.js';
 import { removeTempProjects, runCli, tempProject, writeFiles } from './cli-support/run-cli.js';
+import { screenOf } from './cli-support/screen.js';
 import { textReply, toolReply, toolResults } from './cli-support/wire.js';
 
 let mock: MockServer;
@@ -237,7 +238,7 @@ describe.concurrent('asking in a terminal', { timeout: 45_000 }, () => {
     let at = await pty.waitFor('› ');
     pty.type('go\r');
     at = await pty.waitFor('Allow?', at);
-    expect(pty.text()).toContain('bash wants to run: echo yes-ran');
+    expect((await screenOf(pty.raw())).lines).toContain('bash wants to run: echo yes-ran');
     pty.type('y\r');
     // The answered question stays in the transcript; the next one follows its request.
     at = await pty.waitFor('bash wants to run: rm README.md', at);
@@ -257,7 +258,39 @@ describe.concurrent('asking in a terminal', { timeout: 45_000 }, () => {
     pty.type('a\r');
     await pty.waitFor('all done', at);
     expect(toolResults(session.requests[2])[1]).toMatchObject({ isError: false, text: '2' });
-    expect(pty.text().match(/Allow\?/g)).toHaveLength(1);
+    const screen = await screenOf(pty.raw());
+    expect(screen.lines.filter((line) => line.startsWith('Allow?'))).toEqual([
+      'Allow? [y]es · [n]o (n <reason> tells the model why) · [a]lways Bash(echo:*) · [s]ession: always bash this session a',
+    ]);
+  });
+
+  test('always for this session stops asking for the tool; Ctrl-C answers no', async (context) => {
+    const { session, pty } = start(context, [
+      bash('echo 1'),
+      bash('ls'),
+      textReply('first done'),
+      toolReply({ name: 'write', arguments: { path: 'b.txt', content: 'b' } }),
+      textReply('second done'),
+    ]);
+    let at = await pty.waitFor('› ');
+    pty.type('go\r');
+    at = await pty.waitFor('Allow?', at);
+    pty.type('s\r');
+    at = await pty.waitFor('first done', at);
+    expect(toolResults(session.requests[2]).map((r) => r.isError)).toEqual([false, false]);
+    at = await pty.waitFor('› ', at);
+    pty.type('write b\r');
+    at = await pty.waitFor('Allow?', at);
+    pty.type('\x03');
+    at = await pty.waitFor('second done', at);
+    expect(toolResults(session.requests[4]).at(-1)?.text).toContain(
+      'the user denied this call: the user pressed Ctrl-C',
+    );
+    const { lines } = await screenOf(pty.raw());
+    expect(lines.filter((line) => line.startsWith('Allow?')).map((line) => line.split(' ').at(-1))).toEqual([
+      's',
+      '(Ctrl-C)',
+    ]);
   });
 
   test('an edit shows its diff before the answer', async (context) => {
@@ -268,10 +301,13 @@ describe.concurrent('asking in a terminal', { timeout: 45_000 }, () => {
     let at = await pty.waitFor('› ');
     pty.type('go\r');
     at = await pty.waitFor('Allow?', at);
-    const screen = pty.text();
-    expect(screen).toContain('edit wants to run: a.txt');
-    expect(screen).toContain('-two');
-    expect(screen).toContain('+TWO');
+    const { lines } = await screenOf(pty.raw());
+    expect(lines).toContain('edit wants to run: a.txt');
+    // The diff sits between the request and the question.
+    const diff = lines.slice(lines.indexOf('edit wants to run: a.txt'));
+    expect(diff).toContain('-two');
+    expect(diff).toContain('+TWO');
+    expect(diff.at(-2)).toMatch(/^Allow\? /);
     expect(readFileSync(join(project.dir, 'a.txt'), 'utf8')).toBe('one\ntwo\n');
     pty.type('y\r');
     await pty.waitFor('edited', at);
