@@ -123,6 +123,29 @@ describe.concurrent('hooks', { timeout: 30_000 }, () => {
     expect(toolResults(session.requests[2])[1]?.text).toContain('rewrote the arguments into invalid ones');
   });
 
+  test('a Read deny rule hides its files from grep, find and ls started in a parent folder', async () => {
+    const { session, project, flags } = setup(
+      [
+        toolReply({ name: 'grep', arguments: { pattern: 'TOKEN' } }),
+        toolReply({ name: 'find', arguments: { pattern: '*.txt' } }),
+        toolReply({ name: 'ls', arguments: { path: 'secrets' } }),
+        toolReply({ name: 'read', arguments: { path: 'secrets/key.txt' } }),
+        textReply('ok'),
+      ],
+      { permissions: { deny: ['Read(secrets/**)'] } },
+    );
+    writeFiles(project.dir, { 'secrets/key.txt': 'TOKEN=hunter2\n', 'notes.txt': 'the TOKEN is in secrets\n' });
+    expect((await runCli(project, [...flags, '-p', 'find the token'])).code).toBe(0);
+    const results = [1, 2, 3, 4].map((i) => toolResults(session.requests[i]).at(-1)?.text ?? '');
+    expect(results[0]).toContain('notes.txt');
+    expect(results[1]).toContain('notes.txt');
+    for (const text of results) expect(text).not.toContain('hunter2');
+    expect(results[0]).not.toContain('key.txt');
+    expect(results[1]).not.toContain('key.txt');
+    expect(results[2]).not.toContain('key.txt');
+    expect(results[3]).toContain('denied by the rule "Read(secrets/**)"');
+  });
+
   test('UserPromptSubmit exit 2 keeps the prompt from the model', async () => {
     const { session, project, flags } = setup([textReply('never')], {
       hooks: {

@@ -11,10 +11,13 @@ import { createUndoJournal, type UndoJournal } from '../../../src/tools/undo-jou
 import { NodeWorkspace } from '../node-workspace.js';
 import type { SandboxOptions } from '../sandbox.js';
 import { findContextFiles } from './context-files.js';
+import { hideFromReads } from './permissions/hidden-workspace.js';
 import { buildSystemPrompt } from './system-prompt.js';
 
 export interface AgentSetupInput {
   cwd: string;
+  /** Paths (workspace-relative) that `Read(…)` deny rules keep from the file tools. */
+  hiddenFromReads?: (path: string) => boolean;
   qcoreHome: string;
   model: Model;
   thinking: ReasoningLevel;
@@ -52,7 +55,8 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     ...(input.sandbox ? { sandbox: input.sandbox } : {}),
   });
   const undo = createUndoJournal(workspace);
-  const tools = createCodingTools(undo.workspace, input.tools ? { tools: input.tools } : {});
+  const visible = input.hiddenFromReads ? hideFromReads(undo.workspace, input.hiddenFromReads) : undo.workspace;
+  const tools = createCodingTools(visible, input.tools ? { tools: input.tools } : {});
   const toolNames = tools.map((tool) => tool.name);
   const contextFiles = findContextFiles(input.cwd, input.qcoreHome);
   const systemPrompt = buildSystemPrompt({

@@ -98,11 +98,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     // The demo writes its one file without asking, unless --approval says otherwise.
     const approval = args.approval ?? config.permissions?.defaultMode ?? (demo ? 'yolo' : 'ask');
     const sessionId = recorder.path ? basename(recorder.path, '.jsonl') : randomUUID();
-    const gate = new ToolGate(
-      new PermissionPolicy(approval, config.permissions ?? {}, cwd),
-      new HookRunner(config.hooks ?? {}, cwd, () => sessionId),
-      warn,
-    );
+    const policy = new PermissionPolicy(approval, config.permissions ?? {}, cwd);
+    const gate = new ToolGate(policy, new HookRunner(config.hooks ?? {}, cwd, () => sessionId), warn);
     if (lastModel) model = sessionModel(lastModel, model, args, env, config, configPath, warn);
     const setup = createCodingAgent({
       cwd,
@@ -113,6 +110,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       messages,
       commandEnv: commandEnv(args, config, env, warn),
       compaction: compactionOptions(config),
+      hiddenFromReads: (path) => policy.readDenied(path),
       beforeToolCall: gate.beforeToolCall,
       afterToolCall: gate.afterToolCall,
       ...(sandbox ? { sandbox } : {}),

@@ -38,6 +38,13 @@ export class PermissionPolicy {
     this.deny = (rules.deny ?? []).map(parseRule);
   }
 
+  /** Whether a `Read(…)` deny rule names this workspace-relative path: the file tools then cannot see it. */
+  readDenied(path: string): boolean {
+    return this.deny.some(
+      (rule) => rule.kind === 'path' && rule.tool === 'read' && matchesCall(rule, 'read', { path }, this.cwd),
+    );
+  }
+
   decide(tool: string, args: unknown): Decision {
     if (tool === 'bash') return this.decideBash(args);
     const denied = this.deny.find((rule) => matchesCall(rule, tool, args, this.cwd));
