@@ -4,9 +4,11 @@
  * last 200, each minus the same requests streamed bare. Context accounting
  * (and everything else the loop does per turn) must not grow with the
  * history: the ratio of the two is the figure, target ≤ 1.2× (reported, not
- * gated). Each figure is the median of seven runs. In process, with a provider stand-in that builds each reply
+ * gated). In process, with a provider stand-in that builds each reply
  * through the real assembler and ignores the request, so what is measured
- * is the agent and not the wire.
+ * is the agent and not the wire; nothing waits on I/O, so the time a turn
+ * takes is CPU. Each window's figure is the median turn (a garbage
+ * collection lands in one turn and would swing a sum), over seven runs.
  */
 import { Agent } from '../src/agent/agent.js';
 import type { AgentTool, StreamFn } from '../src/agent/types.js';
@@ -62,9 +64,9 @@ const provider: StreamFn = (m: Model, _context: Context) => {
   return out;
 };
 
+/** Microseconds, high resolution: process.cpuUsage() ticks too coarsely for a 15 µs turn. */
 function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
+  return Number(process.hrtime.bigint()) / 1000;
 }
 
 /** CPU at each turn_end of one 2,000-turn run. */
@@ -108,24 +110,28 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-const span = (marks: number[], from: number, to: number) =>
-  ((marks[to] as number) - (marks[from] as number)) / (to - from);
+/** The time of each turn in `from..to`, from the marks at each turn's end. */
+const turnTimes = (marks: number[], from: number, to: number): number[] =>
+  Array.from({ length: to - from }, (_, i) => (marks[from + i + 1] as number) - (marks[from + i] as number));
 
 export async function benchLongSession(): Promise<Record<string, string | number>> {
-  // The first run warms the JIT; the best of three after it counts, per window.
-  // One run of each warms the JIT; then the median of seven runs, per window.
+  // One run of each warms the JIT; then seven of each, their turns pooled per window.
   await agentRun();
   await bareRun();
-  const earlies: number[] = [];
-  const lates: number[] = [];
+  const agentEarly: number[] = [];
+  const agentLate: number[] = [];
+  const bareEarly: number[] = [];
+  const bareLate: number[] = [];
   for (let i = 0; i < 7; i++) {
     const agent = await agentRun();
     const bare = await bareRun();
-    earlies.push(span(agent, 0, WINDOW_TURNS) - span(bare, 0, WINDOW_TURNS));
-    lates.push(span(agent, TURNS - WINDOW_TURNS, TURNS) - span(bare, TURNS - WINDOW_TURNS, TURNS));
+    agentEarly.push(...turnTimes(agent, 0, WINDOW_TURNS));
+    agentLate.push(...turnTimes(agent, TURNS - WINDOW_TURNS, TURNS));
+    bareEarly.push(...turnTimes(bare, 0, WINDOW_TURNS));
+    bareLate.push(...turnTimes(bare, TURNS - WINDOW_TURNS, TURNS));
   }
-  const early = median(earlies);
-  const late = median(lates);
+  const early = median(agentEarly) - median(bareEarly);
+  const late = median(agentLate) - median(bareLate);
   const ratio = late / early;
   return {
     turns: TURNS,
