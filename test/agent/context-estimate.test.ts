@@ -19,15 +19,9 @@ import { googleText, googleToolCall } from '../fixtures/google-recorded.js';
 import { alibabaToolCall, azureModelRouter, xaiToolCall } from '../fixtures/openai-recorded.js';
 import { azureText, azureToolCall } from '../fixtures/openai-responses-recorded.js';
 import { mockSession } from '../support/mock.js';
-import { type Protocol, protocols } from '../support/protocols.js';
+import { type Protocol, protocols, toBase64 } from '../support/protocols.js';
 
 const protocol = (name: string) => protocols.find((p) => p.name === name) as Protocol;
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
-  return btoa(binary);
-}
 
 const sse = (lines: readonly string[], named: boolean) =>
   lines.map((line) => (named ? sseEvent(line, (JSON.parse(line) as { type: string }).type) : sseEvent(line)));

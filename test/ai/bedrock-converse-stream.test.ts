@@ -20,6 +20,7 @@ import {
   bedrockToolCall,
 } from '../fixtures/bedrock-recorded.js';
 import { mockSession } from '../support/mock.js';
+import { toBase64, withEnv } from '../support/protocols.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY-test-secret';
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLE-session-token';
@@ -103,12 +104,6 @@ function assistant(
   return { role: 'assistant', content, ...origin, usage: emptyUsage(), stopReason, timestamp: 2 };
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
-  return btoa(binary);
-}
-
 /** A recorded line `{ "<event type>": payload }` replayed as the binary frame Bedrock sent. */
 function recorded(lines: readonly string[], writeSize?: number): MockTurn {
   const events = lines.map((line) => {
@@ -134,33 +129,6 @@ function amzDate(value: string | undefined): Date {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
   if (!match) throw new Error(`not an x-amz-date: ${value}`);
   return new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`);
-}
-
-/** Runs `fn` with environment variables set (or removed), creating `process.env` where the runtime has none. */
-function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
-  const global = globalThis as { process?: { env?: Record<string, string | undefined> } };
-  const created = global.process === undefined;
-  if (created) global.process = { env: {} };
-  const proc = global.process as { env?: Record<string, string | undefined> };
-  const envCreated = proc.env === undefined;
-  if (envCreated) proc.env = {};
-  const env = proc.env as Record<string, string | undefined>;
-  const saved: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(vars)) {
-    saved[name] = env[name];
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
-  try {
-    return fn();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
-    if (envCreated) delete proc.env;
-    if (created) delete global.process;
-  }
 }
 
 const NO_AWS_ENV = {

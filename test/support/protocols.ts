@@ -107,7 +107,7 @@ const sse = (payloads: Record<string, unknown>[], named = false): MockRawReply =
   events: payloads.map((payload) => sseEvent(JSON.stringify(payload), named ? String(payload.type) : undefined)),
 });
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
   return btoa(binary);
