@@ -6,13 +6,13 @@
  */
 import { parseCliArgs } from './cli/args.js';
 import { CliError } from './cli/errors.js';
-import { HELP, SERVE_HELP, version } from './cli/help.js';
+import { HELP, MCP_HELP, SERVE_HELP, version } from './cli/help.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv, process.env);
   switch (args.kind) {
     case 'help':
-      process.stdout.write(`${args.topic === 'serve' ? SERVE_HELP : HELP}\n`);
+      process.stdout.write(`${args.topic === 'serve' ? SERVE_HELP : args.topic === 'mcp' ? MCP_HELP : HELP}\n`);
       return 0;
     case 'version':
       process.stdout.write(`${version()}\n`);
@@ -21,6 +21,10 @@ async function main(argv: readonly string[]): Promise<number> {
       // Loaded on demand: serving needs hono, which the agent does not.
       const { runServe } = await import('./cli/serve.js');
       return runServe(args, process.stdout);
+    }
+    case 'mcp': {
+      const { runMcpServer } = await import('./cli/mcp-serve.js');
+      return runMcpServer(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     }
     case 'run': {
       const { runAgentCommand } = await import('./cli/run.js');

@@ -57,7 +57,15 @@ export interface ServeArgs {
   sandbox?: { network: boolean };
 }
 
-export type CliArgs = { kind: 'help'; topic?: 'serve' } | { kind: 'version' } | RunArgs | ServeArgs;
+/** `qcore mcp`: the coding tools on a directory, served over stdio to an MCP client. */
+export interface McpArgs {
+  kind: 'mcp';
+  cwd?: string;
+  tools?: CodingToolName[];
+  sandbox?: { network: boolean };
+}
+
+export type CliArgs = { kind: 'help'; topic?: 'serve' | 'mcp' } | { kind: 'version' } | RunArgs | ServeArgs | McpArgs;
 
 const RUN_OPTIONS = {
   print: { type: 'string', short: 'p' },
@@ -98,6 +106,7 @@ const SERVE_OPTIONS = {
 
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArgs {
   if (argv[0] === 'serve') return parseServeArgs(argv.slice(1), env);
+  if (argv[0] === 'mcp') return parseMcpArgs(argv.slice(1));
   const { values, positionals } = parse(argv, RUN_OPTIONS);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
@@ -144,6 +153,26 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values.env !== undefined) args.env = values.env.map(parseEnvName);
   if (values.session !== undefined) args.session = nonEmpty('--session', values.session);
   if (values.approval !== undefined) args.approval = parseApproval(values.approval);
+  if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
+  if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
+  return args;
+}
+
+const MCP_OPTIONS = {
+  cwd: { type: 'string' },
+  tools: { type: 'string' },
+  sandbox: { type: 'boolean' },
+  'sandbox-network': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseMcpArgs(argv: readonly string[]): CliArgs {
+  const { values, positionals } = parse(argv, MCP_OPTIONS);
+  if (values.help) return { kind: 'help', topic: 'mcp' };
+  if (positionals.length > 0) throw new UsageError(`mcp takes no arguments, got "${positionals[0]}"`);
+  const args: McpArgs = { kind: 'mcp' };
+  if (values.cwd !== undefined) args.cwd = nonEmpty('--cwd', values.cwd);
+  if (values.tools !== undefined) args.tools = parseTools(values.tools);
   if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
   if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
   return args;
@@ -234,7 +263,7 @@ function parseEnvName(value: string): string {
   throw new UsageError(`--env takes a variable name such as GITHUB_TOKEN, got "${shown}"`);
 }
 
-type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS;
+type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof MCP_OPTIONS;
 
 function parse<T extends Options>(argv: readonly string[], options: T) {
   try {

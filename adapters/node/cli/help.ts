@@ -1,5 +1,5 @@
 /**
- * `qcore --help`, `qcore serve --help` and `qcore --version`.
+ * `qcore --help`, `qcore serve --help`, `qcore mcp --help` and `qcore --version`.
  */
 import { readFileSync } from 'node:fs';
 import { CODING_TOOL_NAMES } from '../../../src/tools/coding-tools.js';
@@ -14,6 +14,7 @@ Usage:
   echo "prompt" | qcore [options] print mode, prompt from stdin
   qcore --demo                    try it with no API key and no network
   qcore serve --root DIR ...      serve a directory as a remote workspace (qcore serve --help)
+  qcore mcp [--cwd DIR]           serve the coding tools to an MCP client over stdio (qcore mcp --help)
 
 Model:
   --provider NAME       anthropic, openai, qwen, kimi, deepseek, or one from your config
@@ -107,3 +108,22 @@ export function version(): string {
   }
   return 'unknown';
 }
+
+export const MCP_HELP = `qcore mcp: the coding tools on a directory, served over stdio to an MCP client
+
+Usage:
+  qcore mcp [--cwd DIR] [--tools LIST] [--sandbox [--sandbox-network]]
+
+Add it to an MCP client as a stdio server, for example:
+  { "mcpServers": { "qcore": { "command": "qcore", "args": ["mcp", "--cwd", "/path/to/project"] } } }
+
+Options:
+  --cwd DIR          the directory the tools work in (default: the current one); the file
+                     tools cannot reach outside it
+  --tools LIST       the tools to offer, comma-separated (read,write,edit,ls,find,grep,bash)
+  --sandbox          run bash in bubblewrap (Linux): writes only in DIR and a private /tmp,
+                     no network, $QCORE_HOME and credential files hidden
+  --sandbox-network  with --sandbox, let commands use the network
+
+Without --sandbox, bash runs anything the client asks, as you: the client's own approvals are
+the only check, so give it only to clients you trust. stdout carries only MCP messages.`;
