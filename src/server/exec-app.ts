@@ -27,6 +27,9 @@
  */
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { createMcpServerHandler } from '../mcp/server-handler.js';
+import type { JsonRpcMessage } from '../mcp/transport.js';
+import { createCodingTools } from '../tools/coding-tools.js';
 import { checkRange, rangeReader } from '../tools/file-range.js';
 import { workspaceErrorCode } from '../tools/tool-errors.js';
 import type { ExecResult, Workspace } from '../tools/types.js';
@@ -65,6 +68,12 @@ export interface ExecAppOptions {
   maxExecMs?: number;
   /** Commands running at once; one more is refused with 429 EBUSY. Default 8. */
   maxConcurrentExecs?: number;
+  /**
+   * Also serve the workspace's coding tools to MCP clients at `/mcp`
+   * (Streamable HTTP, JSON responses), behind the same token and Host check.
+   * `version` is what `initialize` reports.
+   */
+  mcp?: { version: string };
 }
 
 const MIN_TOKEN_LENGTH = 16;
@@ -144,19 +153,23 @@ export function createExecApp(options: ExecAppOptions): Hono {
   });
 
   // Before authentication: a browser's preflight carries no credentials.
+  const guarded = options.mcp ? ['/v1/*', '/mcp'] : ['/v1/*'];
   if (options.cors !== undefined) {
-    app.use(
-      '/v1/*',
-      hono.cors({
-        origin: options.cors,
-        allowMethods: ['GET', 'POST'],
-        allowHeaders: ['Authorization', 'Content-Type'],
-        maxAge: 600,
-      }),
-    );
+    for (const path of guarded) {
+      app.use(
+        path,
+        hono.cors({
+          origin: options.cors,
+          allowMethods: ['GET', 'POST', 'DELETE'],
+          allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
+          exposeHeaders: ['Mcp-Session-Id'],
+          maxAge: 600,
+        }),
+      );
+    }
   }
 
-  app.use('/v1/*', async (c, next) => {
+  const authenticate = async (c: import('hono').Context, next: () => Promise<void>) => {
     const presented = /^Bearer +(\S+) *$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (presented === undefined || !equalBytes(await sha256(presented), await expectedDigest)) {
       return c.json({ error: { code: 'EAUTH', message: 'Missing or wrong bearer token' } }, 401, {
@@ -165,7 +178,41 @@ export function createExecApp(options: ExecAppOptions): Hono {
     }
     c.header('Cache-Control', 'no-store');
     await next();
-  });
+  };
+  for (const path of guarded) app.use(path, authenticate);
+
+  if (options.mcp) {
+    const server = createMcpServerHandler({
+      name: 'qcore',
+      version: options.mcp.version,
+      // Commands from MCP count against the same limit as /v1/exec.
+      tools: createCodingTools(
+        limitedExec(workspace, () => {
+          if (runningExecs >= maxConcurrentExecs) {
+            throw new RequestFailure(
+              'EBUSY',
+              `${maxConcurrentExecs} commands are running already; try again when one ends`,
+            );
+          }
+          runningExecs++;
+          return () => {
+            runningExecs--;
+          };
+        }),
+      ),
+    });
+    // One message a request (the 2025-06-18 protocol has no batches), answered as JSON: progress
+    // notifications are not sent, and no server stream is offered.
+    app.post('/mcp', async (c) => {
+      const message = (await readJson(c.req.raw, maxBodyBytes)) as unknown as JsonRpcMessage;
+      const answer = await server.handle(message, () => undefined);
+      if (!answer) return c.body(null, 202);
+      if (message.method === 'initialize') c.header('Mcp-Session-Id', crypto.randomUUID());
+      return c.json(answer);
+    });
+    app.get('/mcp', (c) => c.body(null, 405));
+    app.delete('/mcp', (c) => c.body(null, 200));
+  }
 
   app.get('/v1/health', (c) => c.json({ ok: true, root: workspace.root, exec: typeof workspace.exec === 'function' }));
 
@@ -393,4 +440,36 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   let difference = a.length ^ b.length;
   for (let i = 0; i < Math.max(a.length, b.length); i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return difference === 0;
+}
+
+/** The workspace with each command counted: `enter` refuses one over the limit and returns its release. */
+function limitedExec(workspace: Workspace, enter: () => () => void): Workspace {
+  const exec = workspace.exec;
+  if (!exec) return workspace;
+  // A view, not a copy: the workspace's own getters (its grep matcher) keep their receiver.
+  const limited: Workspace = {
+    get root() {
+      return workspace.root;
+    },
+    readFile: (path) => workspace.readFile(path),
+    writeFile: (path, data) => workspace.writeFile(path, data),
+    readdir: (path) => workspace.readdir(path),
+    stat: (path) => workspace.stat(path),
+    mkdir: (path, options) => workspace.mkdir(path, options),
+    rm: (path, options) => workspace.rm(path, options),
+    exec: async (command, options) => {
+      const release = enter();
+      try {
+        return await exec.call(workspace, command, options);
+      } finally {
+        release();
+      }
+    },
+  };
+  if (workspace.readFileRange) {
+    const range = workspace.readFileRange;
+    limited.readFileRange = (path, offset, length) => range.call(workspace, path, offset, length);
+  }
+  if (workspace.grepMatcher) Object.defineProperty(limited, 'grepMatcher', { get: () => workspace.grepMatcher });
+  return limited;
 }

@@ -55,6 +55,8 @@ export interface ServeArgs {
   token?: string;
   /** `--sandbox`: `/v1/exec` commands run in bubblewrap; `network` from `--sandbox-network`. */
   sandbox?: { network: boolean };
+  /** `--mcp`: also serve the coding tools to MCP clients at /mcp. */
+  mcp?: boolean;
 }
 
 /** `qcore mcp`: the coding tools on a directory, served over stdio to an MCP client. */
@@ -99,6 +101,7 @@ const SERVE_OPTIONS = {
   cors: { type: 'string' },
   'allow-host': { type: 'string', multiple: true },
   token: { type: 'string' },
+  mcp: { type: 'boolean' },
   sandbox: { type: 'boolean' },
   'sandbox-network': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -192,6 +195,7 @@ function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArg
     );
   }
   const args: ServeArgs = { kind: 'serve', token };
+  if (values.mcp) args.mcp = true;
   if (values['sandbox-network'] && !values.sandbox) throw new UsageError('--sandbox-network needs --sandbox');
   if (values.sandbox) args.sandbox = { network: values['sandbox-network'] === true };
   if (values.root !== undefined) args.root = nonEmpty('--root', values.root);

@@ -82,6 +82,8 @@ Options:
   --allow-host H   a name the Host header may carry besides loopback names and --host,
                    such as the one a proxy forwards (repeatable); others get 403
   --cors ORIGIN    let a web page from ORIGIN call the server
+  --mcp            also serve the coding tools to MCP clients at /mcp (Streamable HTTP,
+                   the same token and Host check)
   --token T        the bearer token clients must send. Anyone who can run \`ps\` sees it:
                    prefer the QCORE_TOKEN environment variable
   --sandbox        run commands in bubblewrap (Linux only), as qcore --sandbox does: the

@@ -8,6 +8,7 @@ import { MissingPeerError } from '../../../src/server/missing-peer.js';
 import { startExecServer } from '../exec-server.js';
 import type { ServeArgs } from './args.js';
 import { CliError } from './errors.js';
+import { version } from './help.js';
 import { homePaths } from './home.js';
 import { prepareSandbox } from './sandbox-setup.js';
 import type { TerminalStream } from './style.js';
@@ -37,6 +38,7 @@ export async function runServe(args: ServeArgs, stdout: TerminalStream): Promise
     if (args.cors !== undefined) options.cors = args.cors;
     if (args.allowedHosts !== undefined) options.allowedHosts = args.allowedHosts;
     if (sandbox) options.workspace = { sandbox };
+    if (args.mcp) options.mcp = { version: version() };
     options.warn = (message) => process.stderr.write(`qcore serve: warning: ${message}\n`);
     server = await startExecServer(options);
   } catch (error) {
