@@ -44,7 +44,8 @@ const DRAIN_AFTER_EXIT_MS = 250;
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function trackUntilExit(child: ChildProcess): void {
+/** Kills `child`'s process group with SIGKILL if this process exits while it runs. */
+export function trackUntilExit(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
   if (exitHookInstalled) return;
@@ -187,7 +188,8 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
   });
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/** Sends `signal` to `child`'s whole process group (it must have been spawned `detached`). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
