@@ -155,9 +155,18 @@ export function createExecApp(options: ExecAppOptions): Hono {
   // Before authentication: a browser's preflight carries no credentials.
   const guarded = options.mcp ? ['/v1/*', '/mcp'] : ['/v1/*'];
   if (options.cors !== undefined) {
-    for (const path of guarded) {
+    app.use(
+      '/v1/*',
+      hono.cors({
+        origin: options.cors,
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        maxAge: 600,
+      }),
+    );
+    if (options.mcp) {
       app.use(
-        path,
+        '/mcp',
         hono.cors({
           origin: options.cors,
           allowMethods: ['GET', 'POST', 'DELETE'],
