@@ -8,6 +8,7 @@ const library: Options = {
     server: 'adapters/node/server.ts',
     browser: 'adapters/browser/index.ts',
     worker: 'adapters/worker/index.ts',
+    mcp: 'src/mcp/index.ts',
     testing: 'testing/index.ts',
     // Its own entry: importing it from the root would load every protocol up front (see check:core).
     builtins: 'src/ai/providers/register-all.ts',
@@ -22,6 +23,7 @@ const library: Options = {
       server: 'adapters/node/server.ts',
       browser: 'adapters/browser/index.ts',
       worker: 'adapters/worker/index.ts',
+      mcp: 'src/mcp/index.ts',
       testing: 'testing/index.ts',
       builtins: 'src/ai/providers/register-all.ts',
     },

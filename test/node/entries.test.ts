@@ -12,6 +12,7 @@ const entries = {
   'qcore/server': () => import('../../adapters/node/server.js'),
   'qcore/browser': () => import('../../adapters/browser/index.js'),
   'qcore/worker': () => import('../../adapters/worker/index.js'),
+  'qcore/mcp': () => import('../../src/mcp/index.js'),
   'qcore/testing': () => import('../../testing/index.js'),
   'qcore/builtins': () => import('../../src/ai/providers/register-all.js'),
 };
@@ -73,6 +74,22 @@ describe('entry points', () => {
 
   test('qcore/worker holds only the agent handler', async () => {
     expect(await namesOf('qcore/worker')).toEqual(['createAgentHandler']);
+  });
+
+  test('qcore/mcp holds the MCP client, which the root does not re-export', async () => {
+    const names = await namesOf('qcore/mcp');
+    expect(names).toEqual([
+      'MAX_MCP_TOOLS',
+      'MCP_PROTOCOL_VERSIONS',
+      'McpError',
+      'connectMcp',
+      'createHttpTransport',
+      'createMcpClient',
+      'mcpResultToToolResult',
+      'mcpToolNames',
+    ]);
+    const root = await namesOf('qcore');
+    for (const name of names) expect(root, name).not.toContain(name);
   });
 
   test('qcore/testing holds the mock, not the core', async () => {
