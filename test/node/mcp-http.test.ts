@@ -301,3 +301,33 @@ describe('an Agent calling an MCP tool', () => {
     }
   });
 });
+
+describe('the older HTTP+SSE transport', () => {
+  test('a server that refuses the Streamable HTTP POST is reached over GET + endpoint', async () => {
+    const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
+    const legacy = new Map<string, InstanceType<typeof SSEServerTransport>>();
+    const old = createServer(async (req, res) => {
+      const at = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'GET' && at.pathname === '/sse') {
+        const transport = new SSEServerTransport('/messages', res);
+        legacy.set(transport.sessionId, transport);
+        await buildServer().connect(transport);
+      } else if (req.method === 'POST' && at.pathname === '/messages') {
+        const transport = legacy.get(at.searchParams.get('sessionId') ?? '');
+        if (!transport) res.writeHead(404).end();
+        else await transport.handlePostMessage(req, res, await readBody(req));
+      } else res.writeHead(405).end();
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    const oldUrl = `http://127.0.0.1:${(old.address() as AddressInfo).port}/sse`;
+    try {
+      const client = await connectMcp({ name: 'old', url: oldUrl });
+      const result = await run(find(client, 'mcp__old__echo'), { text: 'legacy' });
+      expect(result.content).toEqual([{ type: 'text', text: 'echo: legacy' }]);
+      await client.close();
+    } finally {
+      old.closeAllConnections();
+      await new Promise((resolve) => old.close(resolve));
+    }
+  });
+});
