@@ -2,7 +2,8 @@
  * `qcore/node`: only what needs Node. A workspace over a real directory
  * (whose `grep` matches in a worker thread), the grep matcher itself, the
  * environment filter `exec` applies, the bubblewrap sandbox it can run
- * commands in, and sessions as JSONL files. The core's
+ * commands in, sessions as JSONL files, and MCP servers run as child
+ * processes over stdio (`connectMcpStdio`). The core's
  * names come from `qcore`; the remote workspace endpoint from
  * `qcore/server`, so this entry needs no hono.
  *
@@ -15,6 +16,8 @@ export type { NodeGrepMatcherOptions } from './grep-worker.js';
 export { createNodeGrepMatcher } from './grep-worker.js';
 export type { JsonlSessionStoreOptions } from './jsonl-session-store.js';
 export { JsonlSessionStore } from './jsonl-session-store.js';
+export type { ConnectMcpStdioOptions, StdioTransport, StdioTransportOptions } from './mcp-stdio.js';
+export { connectMcpStdio, createStdioTransport } from './mcp-stdio.js';
 export { inheritedEnvironment } from './node-exec.js';
 export type { NodeWorkspaceOptions } from './node-workspace.js';
 export { NodeWorkspace } from './node-workspace.js';

@@ -3,9 +3,11 @@
  * JSON-RPC message per line on its stdin and stdout, and its stderr kept as a
  * bounded tail for error messages. The child runs in its own process group,
  * with `inheritedEnvironment()` (no secrets) plus exactly what `env` names.
+ * `connectMcpStdio` puts the web-standard MCP client on top.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { clipText, redactSecrets } from '../../src/ai/redact.js';
+import { createMcpClient, type McpClient, type McpClientInfo } from '../../src/mcp/client.js';
 import type { JsonRpcMessage, McpTransport, McpTransportHandlers } from '../../src/mcp/transport.js';
 import { inheritedEnvironment, signalGroup, trackUntilExit } from './node-exec.js';
 
@@ -22,6 +24,29 @@ export interface StdioTransportOptions {
   cwd?: string;
   /** The longest line the server may send; longer ends the connection. Default 16 MiB. */
   maxLineBytes?: number;
+}
+
+export interface ConnectMcpStdioOptions extends StdioTransportOptions {
+  /** The server's name, in tool names (`mcp__<name>__<tool>`) and errors. */
+  name: string;
+  /** Bounds each request. Default 60 s. */
+  timeoutMs?: number;
+  clientInfo?: McpClientInfo;
+}
+
+/**
+ * Starts an MCP server as a child process and lists its tools. The child
+ * sees no secret from this process's environment, only what `env` gives it;
+ * `close()` kills its whole process group.
+ */
+export function connectMcpStdio(options: ConnectMcpStdioOptions): Promise<McpClient> {
+  const { name, timeoutMs, clientInfo, ...transportOptions } = options;
+  return createMcpClient({
+    name,
+    transport: createStdioTransport(transportOptions),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(clientInfo ? { clientInfo } : {}),
+  });
 }
 
 export interface StdioTransport extends McpTransport {

@@ -58,7 +58,9 @@ describe('entry points', () => {
       'JsonlSessionStore',
       'NodeWorkspace',
       'checkSandbox',
+      'connectMcpStdio',
       'createNodeGrepMatcher',
+      'createStdioTransport',
       'defaultHiddenPaths',
       'inheritedEnvironment',
     ]);

@@ -2,8 +2,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createStdioTransport, type StdioTransport } from '../../adapters/node/mcp-stdio.js';
+import { connectMcpStdio, createStdioTransport, type StdioTransport } from '../../adapters/node/mcp-stdio.js';
+import type { AgentTool } from '../../src/agent/types.js';
+import type { McpClient } from '../../src/mcp/client.js';
 import type { JsonRpcMessage } from '../../src/mcp/transport.js';
+import { textOf as resultText, runTool } from '../tools/run-tool.js';
 import { isRunning, liveGroupMembers, makeTempDir, removeDir } from './exec-helpers.js';
 
 /**
@@ -89,6 +92,7 @@ class Session {
 }
 
 const sessions: Session[] = [];
+const clients: McpClient[] = [];
 let dir: string;
 
 function open(command: string, args: string[], env?: Record<string, string>, maxLineBytes?: number): Session {
@@ -126,6 +130,7 @@ beforeEach(async () => {
 afterEach(async () => {
   delete process.env.QCORE_TEST_API_KEY;
   await Promise.all(sessions.splice(0).map((session) => session.transport.close()));
+  await Promise.all(clients.splice(0).map((client) => client.close()));
   await removeDir(dir);
 });
 
@@ -334,5 +339,189 @@ describe('servers that misbehave', () => {
     expect(Date.now() - started).toBeGreaterThan(1500);
     expect(Date.now() - started).toBeLessThan(4000);
     expect(liveGroupMembers(pid)).toEqual([]);
+  });
+});
+
+/**
+ * A small MCP server in a node script: `tools/list` offers `slow` (never
+ * answers), `die` (exits 2 mid-call), `garbage` (prints a line that is not
+ * JSON) and `refuse` (a JSON-RPC error). Every message it receives is
+ * appended to `received.jsonl` in the test's directory.
+ */
+const FAKE_SERVER = `
+import { appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+const reply = (id, result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result }) + '\\n');
+const tools = ['slow', 'die', 'garbage', 'refuse'].map((name) => ({ name, inputSchema: { type: 'object' } }));
+setInterval(() => {}, 1000);
+createInterface({ input: process.stdin }).on('line', (line) => {
+  appendFileSync('received.jsonl', line + '\\n');
+  const message = JSON.parse(line);
+  if (message.method === 'initialize') {
+    reply(message.id, { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '0' } });
+  } else if (message.method === 'tools/list') reply(message.id, { tools });
+  else if (message.method === 'tools/call') {
+    const tool = message.params.name;
+    if (tool === 'die') {
+      process.stderr.write('fatal: out of cheese\\n');
+      process.exit(2);
+    }
+    if (tool === 'garbage') process.stdout.write('Segmentation fault (core dumped)\\n');
+    if (tool === 'refuse') {
+      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: 'no such thing' } }) + '\\n');
+    }
+  }
+});
+`;
+
+async function connect(
+  options: Partial<Parameters<typeof connectMcpStdio>[0]> & { name: string; command: string },
+): Promise<McpClient> {
+  const client = await connectMcpStdio({ cwd: dir, ...options });
+  clients.push(client);
+  return client;
+}
+
+async function connectFake(timeoutMs?: number): Promise<McpClient> {
+  await writeFile(join(dir, 'fake-server.mjs'), FAKE_SERVER);
+  return connect({ name: 'fake', command: process.execPath, args: ['fake-server.mjs'], timeoutMs });
+}
+
+async function received(): Promise<JsonRpcMessage[]> {
+  const text = await readFile(join(dir, 'received.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as JsonRpcMessage);
+}
+
+function tool(client: McpClient, name: string): AgentTool {
+  const found = client.tools().find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no tool ${name} in ${client.tools().map((t) => t.name)}`);
+  return found;
+}
+
+describe('connectMcpStdio', () => {
+  test('lists server-everything tools as mcp__<name>__<tool> and calls them', async () => {
+    const client = await connect({ name: 'everything', command: process.execPath, args: [everythingServer, 'stdio'] });
+    const names = client.tools().map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['mcp__everything__echo', 'mcp__everything__get-sum']));
+    expect(resultText(await runTool(tool(client, 'mcp__everything__echo'), { message: 'hi there' }))).toContain(
+      'hi there',
+    );
+    expect(resultText(await runTool(tool(client, 'mcp__everything__get-sum'), { a: 40, b: 2 }))).toContain('42');
+  });
+
+  test('progress notifications become updates', async () => {
+    const client = await connect({ name: 'everything', command: process.execPath, args: [everythingServer, 'stdio'] });
+    const updates: string[] = [];
+    const result = await runTool(
+      tool(client, 'mcp__everything__trigger-long-running-operation'),
+      { duration: 0.3, steps: 3 },
+      { onUpdate: (update) => updates.push(resultText(update as never)) },
+    );
+    expect(result.isError).not.toBe(true);
+    expect(updates).toEqual(['progress 1/3', 'progress 2/3', 'progress 3/3']);
+  });
+
+  test('an image result becomes image content', async () => {
+    const client = await connect({ name: 'everything', command: process.execPath, args: [everythingServer, 'stdio'] });
+    const result = await runTool(tool(client, 'mcp__everything__get-tiny-image'), {});
+    const image = result.content.find((part) => part.type === 'image');
+    expect(image).toMatchObject({ type: 'image', mimeType: 'image/png' });
+  });
+
+  test('the server gets only the inherited environment and what env names', async () => {
+    const client = await connect({
+      name: 'everything',
+      command: process.execPath,
+      args: [everythingServer, 'stdio'],
+      env: { GIVEN_TOKEN: 'handed-over' },
+    });
+    const env = JSON.parse(resultText(await runTool(tool(client, 'mcp__everything__get-env'), {}))) as Record<
+      string,
+      string
+    >;
+    expect(env.QCORE_TEST_API_KEY).toBeUndefined();
+    expect(env.GIVEN_TOKEN).toBe('handed-over');
+  });
+
+  test('server-filesystem reads and writes in the allowed directory and refuses outside it', async () => {
+    const root = join(dir, 'root');
+    await mkdir(root);
+    await writeFile(join(root, 'in.txt'), 'inside');
+    const client = await connect({ name: 'fs', command: process.execPath, args: [filesystemServer, root] });
+    expect(resultText(await runTool(tool(client, 'mcp__fs__read_text_file'), { path: join(root, 'in.txt') }))).toBe(
+      'inside',
+    );
+    const wrote = await runTool(tool(client, 'mcp__fs__write_file'), { path: join(root, 'out.txt'), content: 'new' });
+    expect(wrote.isError).not.toBe(true);
+    expect(await readFile(join(root, 'out.txt'), 'utf8')).toBe('new');
+    const refused = await runTool(tool(client, 'mcp__fs__read_text_file'), { path: join(dir, 'fake-server.mjs') });
+    expect(refused.isError).toBe(true);
+    expect(resultText(refused)).toMatch(/denied|outside|not allowed/i);
+  });
+
+  test('an abort ends the call at once and the server gets notifications/cancelled', async () => {
+    const client = await connectFake();
+    const abort = new AbortController();
+    const call = runTool(tool(client, 'mcp__fake__slow'), {}, { signal: abort.signal });
+    await expect.poll(async () => (await received()).some((m) => m.method === 'tools/call')).toBe(true);
+    const started = Date.now();
+    abort.abort();
+    const result = await call;
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/aborted/);
+    const callId = (await received()).find((m) => m.method === 'tools/call')?.id;
+    await expect
+      .poll(async () => (await received()).find((m) => m.method === 'notifications/cancelled')?.params)
+      .toMatchObject({ requestId: callId });
+  });
+
+  test('a server that never answers: the call is an error result after timeoutMs, and is cancelled', async () => {
+    const client = await connectFake(500);
+    const started = Date.now();
+    const result = await runTool(tool(client, 'mcp__fake__slow'), {});
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/timed out after 500 ms/);
+    await expect.poll(async () => (await received()).some((m) => m.method === 'notifications/cancelled')).toBe(true);
+  });
+
+  test('a JSON-RPC error from the server is an error result the model reads', async () => {
+    const client = await connectFake();
+    const result = await runTool(tool(client, 'mcp__fake__refuse'), {});
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toContain('no such thing');
+  });
+
+  test('a server that dies mid-call: an error result with the exit code and stderr, and later calls fail fast', async () => {
+    const client = await connectFake();
+    const result = await runTool(tool(client, 'mcp__fake__die'), {});
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/exited with code 2/);
+    expect(resultText(result)).toContain('fatal: out of cheese');
+    const started = Date.now();
+    const later = await runTool(tool(client, 'mcp__fake__slow'), {});
+    expect(later.isError).toBe(true);
+    expect(Date.now() - started).toBeLessThan(200);
+  });
+
+  test('malformed JSON from the server: an error result at once, quoting the line', async () => {
+    const client = await connectFake();
+    const started = Date.now();
+    const result = await runTool(tool(client, 'mcp__fake__garbage'), {});
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toContain('not JSON: "Segmentation fault (core dumped)"');
+  });
+
+  test('a server that exits before initializing rejects the connection with its stderr', async () => {
+    await writeFile(join(dir, 'crash.mjs'), `console.error('missing config'); process.exit(1);`);
+    await expect(
+      connectMcpStdio({ name: 'crash', command: process.execPath, args: ['crash.mjs'], cwd: dir, timeoutMs: 5000 }),
+    ).rejects.toThrow(/exited with code 1[\s\S]*missing config/);
   });
 });
