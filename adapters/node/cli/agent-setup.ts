@@ -4,7 +4,7 @@
  * directory and its instruction files.
  */
 import { Agent } from '../../../src/agent/agent.js';
-import type { AgentMessage, AgentOptions, CompactionOptions } from '../../../src/agent/types.js';
+import type { AgentMessage, AgentOptions, AgentTool, CompactionOptions } from '../../../src/agent/types.js';
 import type { Model, ReasoningLevel, StreamOptions } from '../../../src/ai/types.js';
 import { type CodingToolName, createCodingTools } from '../../../src/tools/coding-tools.js';
 import { createUndoJournal, type UndoJournal } from '../../../src/tools/undo-journal.js';
@@ -16,6 +16,8 @@ import { buildSystemPrompt } from './system-prompt.js';
 
 export interface AgentSetupInput {
   cwd: string;
+  /** Tools besides the coding tools: the MCP servers' (their names start with `mcp__`). */
+  extraTools?: readonly AgentTool[];
   /** Paths (workspace-relative) that `Read(…)` deny rules keep from the file tools. */
   hiddenFromReads?: (path: string) => boolean;
   qcoreHome: string;
@@ -46,6 +48,8 @@ export interface AgentSetup {
   contextFiles: string[];
   /** What `write` and `edit` changed in the current prompt, for `/undo`. */
   undo: UndoJournal;
+  /** The coding tools alone, to put back beside a changed set of MCP tools. */
+  codingTools: AgentTool[];
 }
 
 export function createCodingAgent(input: AgentSetupInput): AgentSetup {
@@ -70,7 +74,7 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
   const agent = new Agent({
     model: input.model,
     systemPrompt,
-    tools,
+    tools: [...tools, ...(input.extraTools ?? [])],
     messages: input.messages,
     streamOptions,
     getApiKey: input.getApiKey,
@@ -78,5 +82,12 @@ export function createCodingAgent(input: AgentSetupInput): AgentSetup {
     ...(input.beforeToolCall ? { beforeToolCall: input.beforeToolCall } : {}),
     ...(input.afterToolCall ? { afterToolCall: input.afterToolCall } : {}),
   });
-  return { agent, streamOptions, toolNames, contextFiles: contextFiles.map((file) => file.path), undo };
+  return {
+    agent,
+    streamOptions,
+    toolNames,
+    contextFiles: contextFiles.map((file) => file.path),
+    undo,
+    codingTools: tools,
+  };
 }

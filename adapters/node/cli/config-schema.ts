@@ -67,7 +67,14 @@ export interface QcoreConfig {
   permissions?: { defaultMode?: ApprovalMode; allow?: string[]; deny?: string[] };
   /** Commands run on agent events, in Claude Code's shape. */
   hooks?: HooksConfig;
+  /** MCP servers whose tools the agent gets, in Claude Code's shape, by name. */
+  mcpServers?: Record<string, McpServerConfig>;
 }
+
+/** A local server the CLI starts (`type` may be left out), or a remote one. */
+export type McpServerConfig =
+  | { type?: 'stdio'; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
+  | { type: 'http' | 'sse'; url: string; headers?: Record<string, string> };
 
 export interface ConfigIssue {
   path: (string | number)[];
@@ -328,6 +335,34 @@ const hookMatchers = array(
   }),
 );
 
+const mcpServerName = string({
+  pattern: /^[A-Za-z][A-Za-z0-9_-]{0,31}$/,
+  message:
+    'expected a server name: a letter, then letters, digits, "_" or "-", 32 at most (it becomes part of tool names)',
+});
+
+const stdioServer = strictObject<Extract<McpServerConfig, { command: string }>>({
+  type: optional(oneOf(['stdio'] as const)),
+  command: nonEmpty,
+  args: optional(array(string())),
+  env: optional(record(string(), string())),
+  cwd: optional(nonEmpty),
+});
+
+const remoteServer = strictObject<Extract<McpServerConfig, { url: string }>>({
+  type: oneOf(['http', 'sse'] as const),
+  url: httpUrl,
+  headers: optional(headers),
+});
+
+/** Remote when `type` says so, a command otherwise; errors name the server and the field. */
+const mcpServer: Check<McpServerConfig> = (value, path, issues) => {
+  if (!isRecord(value)) return expectType('object', value, path, issues);
+  return value.type === 'http' || value.type === 'sse'
+    ? remoteServer(value, path, issues)
+    : stdioServer(value, path, issues);
+};
+
 const configShape = strictObject<QcoreConfig>({
   env: optional(
     array(
@@ -366,6 +401,7 @@ const configShape = strictObject<QcoreConfig>({
       deny: optional(array(permissionRule)),
     }),
   ),
+  mcpServers: optional(record(mcpServerName, mcpServer)),
   hooks: optional(
     strictObject<HooksConfig>(
       Object.fromEntries(HOOK_EVENTS.map((event) => [event, optional(hookMatchers)])) as {
@@ -433,6 +469,11 @@ export const CONFIG_KEYS: readonly string[] = [
   'supports_tool_choice',
   'supports_cache_control',
   'hide_thinking',
+  'mcpServers',
+  'command',
+  'args',
+  'url',
+  'type',
   'permissions',
   'defaultMode',
   'allow',

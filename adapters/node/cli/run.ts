@@ -22,6 +22,7 @@ import { homePaths } from './home.js';
 import { listFiles } from './input/list-files.js';
 import { runInteractive } from './interactive.js';
 import { LiveView } from './live-view.js';
+import { McpServers } from './mcp-servers.js';
 import { HookRunner } from './permissions/hooks.js';
 import { PermissionPolicy } from './permissions/policy.js';
 import { ToolGate } from './permissions/tool-gate.js';
@@ -88,6 +89,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
   }
   const startProvider = model.provider;
 
+  let mcp: McpServers | undefined;
   try {
     const recorder = new SessionRecorder({
       sessionsDir: args.noSession || demo ? undefined : paths.sessions,
@@ -101,7 +103,10 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     const policy = new PermissionPolicy(approval, config.permissions ?? {}, cwd);
     const gate = new ToolGate(policy, new HookRunner(config.hooks ?? {}, cwd, () => sessionId), warn);
     if (lastModel) model = sessionModel(lastModel, model, args, env, config, configPath, warn);
+    // In parallel, before the first prompt; a server that fails is reported once and left out.
+    mcp = config.mcpServers && !demo ? await McpServers.start(config.mcpServers, cwd, warn) : undefined;
     const setup = createCodingAgent({
+      ...(mcp ? { extraTools: mcp.tools() } : {}),
       cwd,
       qcoreHome: paths.home,
       model,
@@ -125,6 +130,8 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       },
     });
     const { agent } = setup;
+    // A server's new tool list reaches the next model call.
+    mcp?.onToolsChanged(() => agent.setTools([...setup.codingTools, ...(mcp?.tools() ?? [])]));
     recorder.attach(agent);
 
     if (!interactive) {
@@ -209,6 +216,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
       slash: {
         recorder,
         undo: () => setup.undo.undo(),
+        mcp: () => mcp?.describe() ?? 'no MCP servers: add them under "mcpServers" in the config file',
         switchModel: (spec) => {
           const current = agent.state.model.provider;
           const { provider, model: id } = parseModelSpec(spec, current);
@@ -238,6 +246,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
     if (prompt !== undefined) options.initialPrompt = prompt;
     return await runInteractive(options);
   } finally {
+    await mcp?.close();
     await demo?.close();
   }
 }

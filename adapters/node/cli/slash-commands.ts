@@ -25,6 +25,8 @@ export interface SlashHost {
   modelChoices(): Model[];
   thinking(): ReasoningLevel;
   setThinking(level: ReasoningLevel): void;
+  /** `/mcp`: the MCP servers, their state and their tools. */
+  mcp?: () => string;
   /** Compacts the conversation as a run of its own, which Ctrl-C aborts. */
   compact(instructions: string): void;
   /** Puts back the files the last prompt's write and edit calls changed. */
@@ -38,6 +40,7 @@ export const SLASH_COMMANDS: readonly string[] = [
   '/compact',
   '/undo',
   '/expand',
+  '/mcp',
   '/clear',
   '/session',
   '/cost',
@@ -54,6 +57,7 @@ export const SLASH_HELP = `Commands:
   /cost                  tokens and cost of this conversation
   /undo                  put back the files the last prompt's write and edit changed (not bash's)
   /expand                the last tool's whole output (a diff in full)
+  /mcp                   the MCP servers from the config file: state and tools
   /help                  this help
   /exit                  quit (also Ctrl-D, or Ctrl-C twice)
 
@@ -79,6 +83,9 @@ export function runSlashCommand(line: string, host: SlashHost): 'exit' | undefin
       return modelCommand(argument, host);
     case 'thinking':
       return thinkingCommand(argument, host);
+    case 'mcp':
+      print(host.mcp ? host.mcp() : 'no MCP servers');
+      return;
     case 'compact':
       host.compact(argument);
       return;
