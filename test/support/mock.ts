@@ -5,6 +5,8 @@ import type { MockScript, MockTurn } from '../../testing/script.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     mockUrl: string;
+    /** The official SDK's Streamable HTTP MCP server the global setup started (test/setup/mcp-test-server.ts). */
+    mcpUrl: string;
   }
 }
 
