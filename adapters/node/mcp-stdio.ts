@@ -169,15 +169,23 @@ export function createStdioTransport(options: StdioTransportOptions): StdioTrans
         trackUntilExit(spawned);
         exitPromise = new Promise((resolveExit) => spawned.once('exit', () => resolveExit()));
 
-        spawned.once('spawn', () => resolve());
-        spawned.once('error', (error) => {
-          // Before 'spawn': the command could not be run (ENOENT, EACCES).
-          exited = true;
-          reject(new Error(`${describe} could not start: ${redactSecrets(error.message, secrets)}`));
-          if (!ended) {
-            ended = true;
-            handlers = undefined;
+        let running = false;
+        spawned.once('spawn', () => {
+          running = true;
+          resolve();
+        });
+        spawned.on('error', (error) => {
+          const message = redactSecrets(error.message, secrets);
+          if (running) {
+            // After the start (a failed kill, say): the connection cannot be trusted any more.
+            end(withStderr(`${describe} failed: ${message}`));
+            return;
           }
+          // The command could not be run (ENOENT, EACCES): there is no child to wait for.
+          exited = true;
+          ended = true;
+          handlers = undefined;
+          reject(new Error(`${describe} could not start: ${message}`));
         });
         // EPIPE after the child is gone: send() reports it; the exit reports the rest.
         spawned.stdin?.on('error', () => {});

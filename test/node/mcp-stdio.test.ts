@@ -470,7 +470,7 @@ describe('connectMcpStdio', () => {
     const started = Date.now();
     abort.abort();
     const result = await call;
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
     expect(result.isError).toBe(true);
     expect(resultText(result)).toMatch(/aborted/);
     const callId = (await received()).find((m) => m.method === 'tools/call')?.id;
@@ -506,7 +506,7 @@ describe('connectMcpStdio', () => {
     const started = Date.now();
     const later = await runTool(tool(client, 'mcp__fake__slow'), {});
     expect(later.isError).toBe(true);
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test('malformed JSON from the server: an error result at once, quoting the line', async () => {
