@@ -311,6 +311,17 @@ describe('servers that misbehave', () => {
     expect((reply.result as { text: string }).text).toBe('é'.repeat(50000));
   });
 
+  test('a server that closes its stdout but keeps running is ended and killed', async () => {
+    const session = await script(`
+      import { closeSync } from 'node:fs';
+      closeSync(1);
+      setInterval(() => {}, 1000);
+    `);
+    const pid = session.transport.pid!;
+    expect((await session.closed)?.message).toMatch(/MCP server ".*" closed its stdout/);
+    await expect.poll(() => liveGroupMembers(pid), { timeout: 3000 }).toEqual([]);
+  });
+
   test('a command that does not exist fails start() with its name', async () => {
     const session = open('qcore-no-such-command', []);
     await expect(session.start()).rejects.toThrow(/MCP server "qcore-no-such-command" could not start: .*ENOENT/);
