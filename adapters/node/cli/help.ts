@@ -14,7 +14,7 @@ Usage:
   echo "prompt" | qcore [options] print mode, prompt from stdin
   qcore --demo                    try it with no API key and no network
   qcore serve --root DIR ...      serve a directory as a remote workspace (qcore serve --help)
-  qcore mcp [--cwd DIR]           serve the coding tools to an MCP client over stdio (qcore mcp --help)
+  qcore mcp [options]             serve the coding tools to an MCP client over stdio (qcore mcp --help)
 
 Model:
   --provider NAME       anthropic, openai, qwen, kimi, deepseek, or one from your config
