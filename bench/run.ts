@@ -22,6 +22,7 @@ import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js'
 import { openaiResponsesEncoder } from '../testing/wire/openai-responses.js';
 import { benchAgent, benchIdleHeap } from './agent.js';
 import { benchLongSession } from './long-session.js';
+import { benchMcp } from './mcp.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 1.3;
@@ -221,6 +222,10 @@ async function main(): Promise<void> {
     console.table([await benchAgent(serverUrl)]);
     console.log('\nLong session: the agent’s own CPU per turn early and late in one 2,000-turn run');
     console.table([await benchLongSession()]);
+    console.log(
+      "\nMCP: a tool call through qcore's client vs. a bare fetch + JSON.parse of the same request and reply",
+    );
+    console.table([await benchMcp()]);
     const heap = benchIdleHeap();
     const kb = heap.bytesPerAgent / 1024;
     console.log(`heap held by one idle Agent: ${kb.toFixed(2)} KB (target ≤ 50 KB): ${kb <= 50 ? 'met' : 'NOT met'}`);

@@ -111,11 +111,15 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
     // Ends the transport's side of the request (an HTTP response being read) once it is settled.
     const done = new AbortController();
     return new Promise<unknown>((resolve, reject) => {
-      const settle = (): void => {
+      /**
+       * `stop`: end the transport's side too. An answered request has nothing left to read (the
+       * transport stops an event stream at its answer), and aborting costs more than the call itself.
+       */
+      const settle = (stop = true): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         pending.delete(id);
-        done.abort();
+        if (stop) done.abort();
       };
       const cancel = (reason: string): void => {
         settle();
@@ -135,7 +139,7 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
       pending.set(id, {
         method,
         resolve: (result) => {
-          settle();
+          settle(false);
           resolve(result);
         },
         reject: (error) => {

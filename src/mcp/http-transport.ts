@@ -100,17 +100,26 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
   };
 
   /** Reads an event stream's messages until it ends; a stream that breaks ends only that request. */
-  const readEvents = (response: Response, signal: AbortSignal, onEndpoint?: (data: string) => void): Promise<void> =>
+  const readEvents = (
+    response: Response,
+    signal: AbortSignal,
+    onEndpoint?: (data: string) => void,
+    delivered?: (message: JsonRpcMessage) => void,
+  ): Promise<void> =>
     readServerSentEvents(
       response.body as ReadableStream<Uint8Array>,
       (event) => {
         if (event.event === 'endpoint') return onEndpoint?.(event.data);
         if (event.event !== undefined && event.event !== 'message') return;
+        let message: JsonRpcMessage;
         try {
-          deliver(JSON.parse(event.data));
+          message = JSON.parse(event.data) as JsonRpcMessage;
         } catch {
           // Not JSON: skipped, as the SDK's client skips it.
+          return;
         }
+        deliver(message);
+        delivered?.(message);
       },
       undefined,
       signal,
@@ -220,7 +229,17 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
       }
       const type = response.headers.get('content-type') ?? '';
       if (type.includes('text/event-stream')) {
-        await readEvents(response, signal ? AbortSignal.any([signal, closing.signal]) : closing.signal);
+        // The stream is done with once it has carried this request's answer, even if the server keeps it open.
+        const answered = new AbortController();
+        await readEvents(
+          response,
+          AbortSignal.any([answered.signal, signal ?? closing.signal, closing.signal]),
+          undefined,
+          (delivered) => {
+            const isAnswer = delivered.result !== undefined || delivered.error !== undefined;
+            if (message.id !== undefined && delivered.id === message.id && isAnswer) answered.abort();
+          },
+        );
       } else if (type.includes('application/json')) {
         deliver(await readJsonUpTo(response, MAX_MCP_MESSAGE_BYTES, who));
       } else void response.body?.cancel().catch(() => {});
