@@ -233,7 +233,7 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
         const answered = new AbortController();
         await readEvents(
           response,
-          AbortSignal.any([answered.signal, signal ?? closing.signal, closing.signal]),
+          AbortSignal.any(signal ? [answered.signal, signal, closing.signal] : [answered.signal, closing.signal]),
           undefined,
           (delivered) => {
             const isAnswer = delivered.result !== undefined || delivered.error !== undefined;
