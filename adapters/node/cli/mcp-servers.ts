@@ -8,6 +8,7 @@ import type { McpClient } from '../../../src/mcp/client.js';
 import { connectMcp } from '../../../src/mcp/connect.js';
 import { connectMcpStdio } from '../mcp-stdio.js';
 import type { McpServerConfig } from './config-schema.js';
+import { terminalSafe } from './render.js';
 
 export interface McpServerState {
   name: string;
@@ -53,16 +54,21 @@ export class McpServers {
     for (const server of this.servers) server.client?.onToolsChanged(listener);
   }
 
-  /** `/mcp`: one line a server, then its tools. */
+  /**
+   * `/mcp`: one line a server, then, indented, its tools one a line (a terminal would break a
+   * comma-separated list inside names) or why it failed (a server's stderr included, so without
+   * control characters).
+   */
   describe(): string {
     if (this.servers.length === 0) return 'no MCP servers: add them under "mcpServers" in the config file';
-    return this.servers
+    const text = this.servers
       .map((server) => {
-        if (!server.client) return `${server.name} · failed · ${server.target}\n  ${server.error ?? ''}`;
+        if (!server.client) return `${server.name} · failed · ${server.target}\n${indent(server.error ?? '')}`;
         const tools = server.client.tools().map((tool) => tool.name);
-        return `${server.name} · connected · ${server.target}\n  ${tools.length > 0 ? tools.join(', ') : 'no tools'}`;
+        return `${server.name} · connected · ${server.target}\n${indent(tools.length > 0 ? tools.join('\n') : 'no tools')}`;
       })
       .join('\n');
+    return terminalSafe(text);
   }
 
   async close(): Promise<void> {
@@ -81,4 +87,8 @@ function connect(name: string, server: McpServerConfig, cwd: string): Promise<Mc
     ...(server.env ? { env: server.env } : {}),
     cwd: server.cwd ?? cwd,
   });
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '  ');
 }
