@@ -26,21 +26,23 @@ export interface EventSourceMessage {
  * a `StreamLimitError`.
  *
  * Parsed as the WHATWG EventSource spec reads a stream: lines end in CRLF, LF
- * or CR; `:` starts a comment; `retry` and unknown fields are ignored; an
- * event is dispatched at a blank line if it has data; `id` holds for that
- * event only (a `\0` in it is ignored), as in eventsource-parser.
+ * or CR; `:` starts a comment; unknown fields are ignored; `retry` (digits
+ * only) goes to `onRetry`, for a caller that reconnects; an event is
+ * dispatched at a blank line if it has data; `id` holds for that event only
+ * (a `\0` in it is ignored), as in eventsource-parser.
  */
 export async function readServerSentEvents(
   body: ReadableStream<Uint8Array>,
   onEvent: (event: EventSourceMessage) => void,
   onChunk?: () => void,
   signal?: AbortSignal,
+  onRetry?: (ms: number) => void,
 ): Promise<void> {
   const reader = body.getReader();
   const onAbort = (): void => void reader.cancel().catch(() => {});
   signal?.addEventListener('abort', onAbort, { once: true });
   const decoder = new TextDecoder();
-  const feed = createFeed(onEvent);
+  const feed = createFeed(onEvent, onRetry);
   let finished = false;
   try {
     for (;;) {
@@ -62,7 +64,10 @@ export async function readServerSentEvents(
 }
 
 /** The line parser: `feed` takes decoded text in any pieces and calls `onEvent` for each complete event. */
-function createFeed(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
+function createFeed(
+  onEvent: (event: EventSourceMessage) => void,
+  onRetry?: (ms: number) => void,
+): (chunk: string) => void {
   // The incomplete last line, in pieces: joined only once a line break arrives, so a long line costs no copies.
   const pending: string[] = [];
   let pendingLength = 0;
@@ -85,6 +90,9 @@ function createFeed(onEvent: (event: EventSourceMessage) => void): (chunk: strin
         break;
       case 'id':
         if (!value.includes('\0')) id = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) onRetry?.(Number(value));
     }
   };
   /** Reads every complete line of `text`, whose lines end in LF; returns the rest. */

@@ -2,8 +2,9 @@
  * The MCP client over any `McpTransport`: JSON-RPC requests matched to their
  * responses by id, each bounded by a timeout and an optional abort signal;
  * the `initialize` handshake; the server's tools listed (and listed again on
- * `notifications/tools/list_changed`) as `AgentTool`s; and answers to the
- * server's own requests (`ping`).
+ * `notifications/tools/list_changed`) as `AgentTool`s; answers to the
+ * server's own requests (`ping`); and a new session, once, when the server
+ * says the old one expired.
  */
 import type { AgentTool } from '../agent/types.js';
 import {
@@ -14,10 +15,10 @@ import {
   mcpToolNames,
   mcpToolToAgentTool,
 } from './tool-adapter.js';
-import type { JsonRpcError, JsonRpcMessage, McpTransport } from './transport.js';
+import { type JsonRpcError, type JsonRpcMessage, McpSessionExpiredError, type McpTransport } from './transport.js';
 
 /** The protocol versions qcore speaks, newest first; it asks for the first. */
-export const MCP_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2024-11-05'] as const;
+export const MCP_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
 /** Tools kept from one server; the rest are dropped. */
 export const MAX_MCP_TOOLS = 1_000;
 /** `tools/list` pages read at most for one listing. */
@@ -147,10 +148,20 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
           reject(error);
         },
       });
-      transport.send({ jsonrpc: '2.0', id, method, params }, { signal: done.signal }).catch((error: unknown) => {
+      const message: JsonRpcMessage = { jsonrpc: '2.0', id, method, params };
+      const fail = (error: unknown): void => {
         if (!pending.has(id)) return;
         settle();
         reject(new Error(`${who}: ${method} failed: ${error instanceof Error ? error.message : String(error)}`));
+      };
+      transport.send(message, { signal: done.signal }).catch((error: unknown) => {
+        if (!(error instanceof McpSessionExpiredError) || method === 'initialize' || !pending.has(id)) {
+          return fail(error);
+        }
+        // Once: a session that expires again at once is a server fault, not something to loop on.
+        renewSession()
+          .then(() => (pending.has(id) ? transport.send(message, { signal: done.signal }) : undefined))
+          .catch(fail);
       });
     });
   };
@@ -266,7 +277,8 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
     },
   });
 
-  try {
+  /** `initialize` and `notifications/initialized`; the server's capabilities. */
+  const handshake = async (): Promise<Record<string, unknown>> => {
     const init = await request('initialize', {
       protocolVersion: MCP_PROTOCOL_VERSIONS[0],
       capabilities: {},
@@ -277,7 +289,25 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
       throw new Error(`${who} answered protocol version ${JSON.stringify(version)}, which qcore does not speak`);
     }
     await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    const capabilities = isRecord(init) && isRecord(init.capabilities) ? init.capabilities : {};
+    return isRecord(init) && isRecord(init.capabilities) ? init.capabilities : {};
+  };
+
+  /** A new session after the server forgot the old one; requests that hit the expiry at once share it. */
+  let renewing: Promise<void> | undefined;
+  const renewSession = (): Promise<void> => {
+    renewing ??= handshake()
+      .then(() => {
+        // The tools may differ in the new session; the list is read again in the background.
+        void refresh();
+      })
+      .finally(() => {
+        renewing = undefined;
+      });
+    return renewing;
+  };
+
+  try {
+    const capabilities = await handshake();
     if (capabilities.tools !== undefined) current = await listTools();
   } catch (error) {
     closedError ??= new Error(`${who} is closed`);

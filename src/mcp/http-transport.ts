@@ -2,7 +2,11 @@
  * MCP's Streamable HTTP transport (spec 2025-06-18), on fetch alone: each
  * message is a POST whose answer is JSON or an event stream of messages; the
  * session id from `initialize` goes with every later request; a GET event
- * stream, when the server offers one, brings its notifications. A server
+ * stream, when the server offers one, brings its notifications. An event
+ * stream that ends before it carried its answer is resumed with a GET and
+ * `Last-Event-ID`, after the `retry` the server asked for (SEP-1699); the GET
+ * stream is reconnected the same way. A 404 to a request that carried the
+ * session id means the session expired (`McpSessionExpiredError`). A server
  * that refuses the first POST with 400, 404 or 405 is tried with the older
  * HTTP+SSE transport (spec 2024-11-05): a GET event stream whose `endpoint`
  * event names the URL to POST to, with every answer on that stream.
@@ -10,7 +14,12 @@
 import { type FetchLike, fetchSameOrigin, readTextUpTo } from '../ai/guarded-fetch.js';
 import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
-import type { JsonRpcMessage, McpTransport, McpTransportHandlers } from './transport.js';
+import {
+  type JsonRpcMessage,
+  McpSessionExpiredError,
+  type McpTransport,
+  type McpTransportHandlers,
+} from './transport.js';
 
 /** Headers, or a function asked before each request (for tokens that expire). */
 export type McpHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
@@ -31,6 +40,44 @@ export const MAX_MCP_MESSAGE_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_CHARS = 500;
 /** How long the older transport's `endpoint` event is awaited. */
 const ENDPOINT_TIMEOUT_MS = 30_000;
+/** Times a request's stream is resumed before the request fails. */
+const MAX_RESUMES = 5;
+/** Reconnects in a row of the GET stream that bring no event, before it is given up. */
+const MAX_LISTEN_FAILURES = 5;
+/** The wait before a reconnect when the server named none: doubled each time, up to the cap. */
+const RECONNECT_BASE_MS = 1_000;
+const RECONNECT_CAP_MS = 30_000;
+
+/** Where an event stream got to: what a reconnect sends as `Last-Event-ID`, and when (`retry`). */
+interface StreamPosition {
+  lastEventId?: string;
+  retryMs?: number;
+  /** Events read, for telling a stream that brought something from one that did not. */
+  events: number;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Whether `delivered` is the response to `message`. */
+const isAnswerTo = (message: JsonRpcMessage, delivered: JsonRpcMessage): boolean =>
+  message.id !== undefined &&
+  delivered.id === message.id &&
+  delivered.method === undefined &&
+  (delivered.result !== undefined || delivered.error !== undefined);
+
+const backoff = (attempt: number): number => Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** attempt);
 
 /** Reads a JSON body of at most `maxBytes`; longer is an error, not a cut. */
 async function readJsonUpTo(response: Response, maxBytes: number, who: string): Promise<unknown> {
@@ -105,10 +152,15 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
     signal: AbortSignal,
     onEndpoint?: (data: string) => void,
     delivered?: (message: JsonRpcMessage) => void,
+    position?: StreamPosition,
   ): Promise<void> =>
     readServerSentEvents(
       response.body as ReadableStream<Uint8Array>,
       (event) => {
+        if (position) {
+          position.events++;
+          if (event.id !== undefined) position.lastEventId = event.id;
+        }
         if (event.event === 'endpoint') return onEndpoint?.(event.data);
         if (event.event !== undefined && event.event !== 'message') return;
         let message: JsonRpcMessage;
@@ -123,6 +175,11 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
       },
       undefined,
       signal,
+      position
+        ? (ms) => {
+            position.retryMs = ms;
+          }
+        : undefined,
     );
 
   const sessionHeaders = (): Record<string, string> => ({
@@ -130,15 +187,96 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
     ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
   });
 
-  /** The GET stream for server notifications; a server without one answers 405. */
-  const openEventStream = async (): Promise<void> => {
-    const headers = { ...(await resolveHeaders()), accept: 'text/event-stream', ...sessionHeaders() };
-    const response = await fetchSameOrigin(doFetch, url, { method: 'GET', headers, signal: closing.signal }, who);
-    if (!response.ok || !response.headers.get('content-type')?.includes('text/event-stream')) {
-      void response.body?.cancel().catch(() => {});
-      return;
+  /** A GET for an event stream, resuming after `lastEventId` when given. */
+  const getStream = async (signal: AbortSignal, lastEventId?: string): Promise<Response> => {
+    const headers: Record<string, string> = {
+      ...(await resolveHeaders()),
+      accept: 'text/event-stream',
+      ...sessionHeaders(),
+    };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    return fetchSameOrigin(doFetch, url, { method: 'GET', headers, signal }, who);
+  };
+
+  const isEventStream = (response: Response): boolean =>
+    response.ok && (response.headers.get('content-type')?.includes('text/event-stream') ?? false);
+
+  /** Stops the GET stream of an earlier session when a new one opens. */
+  let listening: AbortController | undefined;
+
+  /**
+   * The GET stream for server notifications, reconnected while the client is
+   * open: after the server's `retry`, else with backoff, resuming from the
+   * last event id. A server without one answers 405; a 404 means the session
+   * ended, and the next request starts a new one.
+   */
+  const listen = async (): Promise<void> => {
+    listening?.abort();
+    const stop = new AbortController();
+    listening = stop;
+    const signal = AbortSignal.any([stop.signal, closing.signal]);
+    const position: StreamPosition = { events: 0 };
+    for (let failures = 0, first = true; !signal.aborted; first = false) {
+      const seen = position.events;
+      try {
+        const response = await getStream(signal, position.lastEventId);
+        if (!isEventStream(response)) {
+          void response.body?.cancel().catch(() => {});
+          // Not offered, or the session is gone: nothing to reconnect to.
+          if (first || response.status === 404 || response.status === 405) return;
+        } else await readEvents(response, signal, undefined, undefined, position);
+      } catch {
+        // A broken connection: tried again below, like a stream the server ended.
+      }
+      if (signal.aborted) return;
+      failures = position.events > seen ? 0 : failures + 1;
+      if (failures >= MAX_LISTEN_FAILURES) return;
+      await pause(position.retryMs ?? backoff(failures), signal);
     }
-    await readEvents(response, closing.signal);
+  };
+
+  /**
+   * Resumes the stream of a request that ended before it carried the answer:
+   * a GET with `Last-Event-ID`, after the server's `retry`, until the answer
+   * comes or `MAX_RESUMES` streams have ended without it. A stream that gave
+   * no event id cannot be resumed, and the request fails at once rather than
+   * at its timeout.
+   */
+  const resume = async (
+    message: JsonRpcMessage,
+    position: StreamPosition,
+    signal: AbortSignal,
+    answered: AbortController,
+  ): Promise<void> => {
+    for (let attempt = 0; !answered.signal.aborted && !signal.aborted; attempt++) {
+      if (position.lastEventId === undefined) {
+        throw new Error(
+          `${who} ended the stream of ${message.method} before answering, and gave no event id to resume it`,
+        );
+      }
+      if (attempt === MAX_RESUMES) {
+        throw new Error(`${who} ended the stream of ${message.method} ${MAX_RESUMES + 1} times without answering`);
+      }
+      await pause(position.retryMs ?? backoff(attempt), signal);
+      if (signal.aborted) return;
+      const response = await getStream(AbortSignal.any([answered.signal, signal]), position.lastEventId);
+      if (!isEventStream(response)) {
+        const secrets = headerSecrets(await resolveHeaders());
+        throw await errorFrom(response, `resuming ${message.method} (GET with Last-Event-ID)`, secrets);
+      }
+      const reading = AbortSignal.any([answered.signal, signal]);
+      await readEvents(
+        response,
+        reading,
+        undefined,
+        (delivered) => {
+          if (isAnswerTo(message, delivered)) answered.abort();
+        },
+        position,
+      ).catch(() => {
+        // A broken stream is resumed again, like one the server ended.
+      });
+    }
   };
 
   /** The older transport: GET the event stream, wait for `endpoint`, and read the stream from then on. */
@@ -186,6 +324,12 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
       { method: 'POST', headers, body: JSON.stringify(message), signal: signals },
       who,
     );
+    if (response.status === 404 && sessionId !== undefined && message.method !== 'initialize') {
+      void response.body?.cancel().catch(() => {});
+      sessionId = undefined;
+      listening?.abort();
+      throw new McpSessionExpiredError(`${who} no longer knows this session (HTTP 404)`);
+    }
     if (!response.ok && response.status !== 202) {
       const error = await errorFrom(response, message.method ?? 'a response', headerSecrets(given));
       (error as Error & { status?: number }).status = response.status;
@@ -220,35 +364,39 @@ export function createHttpTransport(options: HttpTransportOptions): McpTransport
         return;
       }
       if (isInitialize) sessionId = response.headers.get('mcp-session-id') ?? undefined;
-      if (response.status === 202 || response.status === 204) {
-        void response.body?.cancel().catch(() => {});
-        if (message.method === 'notifications/initialized' && options.openEventStream !== false) {
-          openEventStream().catch(() => {});
-        }
-        return;
-      }
+      const opensListening = message.method === 'notifications/initialized' && options.openEventStream !== false;
       const type = response.headers.get('content-type') ?? '';
-      if (type.includes('text/event-stream')) {
+      if (response.status === 202 || response.status === 204 || !type) {
+        void response.body?.cancel().catch(() => {});
+      } else if (type.includes('text/event-stream')) {
         // The stream is done with once it has carried this request's answer, even if the server keeps it open.
         const answered = new AbortController();
+        const position: StreamPosition = { events: 0 };
+        let broken: unknown;
         await readEvents(
           response,
           AbortSignal.any(signal ? [answered.signal, signal, closing.signal] : [answered.signal, closing.signal]),
           undefined,
           (delivered) => {
-            const isAnswer = delivered.result !== undefined || delivered.error !== undefined;
-            if (message.id !== undefined && delivered.id === message.id && isAnswer) answered.abort();
+            if (isAnswerTo(message, delivered)) answered.abort();
           },
-        );
+          position,
+        ).catch((error: unknown) => {
+          broken = error;
+        });
+        if (message.id !== undefined && !answered.signal.aborted && !signal?.aborted && !closing.signal.aborted) {
+          if (broken !== undefined && position.lastEventId === undefined) throw broken;
+          const until = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
+          await resume(message, position, until, answered);
+        }
       } else if (type.includes('application/json')) {
         deliver(await readJsonUpTo(response, MAX_MCP_MESSAGE_BYTES, who));
       } else void response.body?.cancel().catch(() => {});
-      if (message.method === 'notifications/initialized' && options.openEventStream !== false) {
-        openEventStream().catch(() => {});
-      }
+      if (opensListening) listen().catch(() => {});
     },
     close: async () => {
       if (closing.signal.aborted) return;
+      listening?.abort();
       closing.abort();
       ended = true;
       if (sessionId && !legacyEndpoint) {

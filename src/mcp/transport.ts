@@ -36,3 +36,12 @@ export interface McpTransport {
   /** Ends the connection and frees what it holds (a child process, an HTTP session). */
   close(): Promise<void>;
 }
+
+/**
+ * The server no longer knows the session: HTTP 404 to a request that carried
+ * its id. The spec's answer is a new `initialize`, which the client sends
+ * before trying the request once more.
+ */
+export class McpSessionExpiredError extends Error {
+  override name = 'McpSessionExpiredError';
+}

@@ -10,7 +10,7 @@ const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
 
 const client = await connectMcp({ name: 'conformance', url, timeoutMs: 10_000 });
 try {
-  if (scenario === 'tools_call' || scenario.startsWith('tools')) {
+  if (scenario !== 'initialize') {
     for (const tool of client.tools()) {
       const schema = tool.parameters as { properties?: Record<string, { type?: string }> };
       const args: Record<string, unknown> = {};

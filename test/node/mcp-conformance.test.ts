@@ -19,9 +19,8 @@ const DRIVER = join(REPO, 'test/conformance/qcore-client.ts');
 const results = mkdtempSync(join(tmpdir(), 'qcore-conformance-'));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-/** Client scenarios qcore does not pass yet, and why; auth scenarios wait for OAuth (a later issue). */
+/** Client scenarios qcore does not pass, and why; auth scenarios wait for OAuth (a later issue). */
 const NOT_YET: Record<string, string> = {
-  'sse-retry': 'the client does not reconnect the GET stream with Last-Event-ID yet',
   'elicitation-sep1034-client-defaults': 'the client does not offer elicitation',
 };
 
@@ -40,13 +39,13 @@ function runScenario(scenario: string): Promise<{ code: number | null; output: s
 }
 
 describe('MCP conformance suite, client scenarios', { timeout: 60_000 }, () => {
-  test.each(['initialize', 'tools_call'])('%s passes', async (scenario) => {
+  test.each(['initialize', 'tools_call', 'sse-retry'])('%s passes', async (scenario) => {
     const { code, output } = await runScenario(scenario);
     expect(output, output).toContain('OVERALL: PASSED');
     expect(code).toBe(0);
   });
 
-  test.each(Object.keys(NOT_YET))('%s does not pass yet (see NOT_YET for why)', async (scenario) => {
+  test.each(Object.keys(NOT_YET))('%s does not pass (see NOT_YET for why)', async (scenario) => {
     const { output } = await runScenario(scenario);
     expect(output).toContain('OVERALL: FAILED');
   });

@@ -160,7 +160,7 @@ describe('an MCP client over Streamable HTTP, against the official SDK server', 
   test('sends the session id, the protocol version and the given headers after initialize', () => {
     const later = seen.headers.filter((h) => h.method === 'POST' && h['mcp-session-id']);
     expect(later.length).toBeGreaterThan(0);
-    expect(later[0]).toMatchObject({ 'mcp-protocol-version': '2025-06-18', 'x-test': 'yes' });
+    expect(later[0]).toMatchObject({ 'mcp-protocol-version': '2025-11-25', 'x-test': 'yes' });
   });
 
   test('a long name is cut with a hash; names that collide once sanitised both get one', () => {
