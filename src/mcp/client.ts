@@ -47,6 +47,8 @@ export interface McpClient {
   tools(): AgentTool[];
   /** Called after the list `tools()` returns has changed. Returns a function that removes the listener. */
   onToolsChanged(listener: () => void): () => void;
+  /** Why the connection ended (the server exited, its stream broke, `close()`); undefined while it is open. */
+  closedReason(): string | undefined;
   /** Ends pending requests and the connection. */
   close(): Promise<void>;
 }
@@ -323,6 +325,7 @@ export async function createMcpClient(options: McpClientOptions): Promise<McpCli
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    closedReason: () => closedError?.message,
     close: async () => {
       if (closedError) return;
       closedError = new Error(`${who} is closed`);

@@ -510,9 +510,12 @@ describe('connectMcpStdio', () => {
 
   test('a server that dies mid-call: an error result with the exit code and stderr, and later calls fail fast', async () => {
     const client = await connectFake();
+    expect(client.closedReason()).toBeUndefined();
     const result = await runTool(tool(client, 'mcp__fake__die'), {});
     expect(result.isError).toBe(true);
     expect(resultText(result)).toMatch(/exited with code 2/);
+    // What /mcp shows for it.
+    expect(client.closedReason()).toMatch(/exited with code 2/);
     expect(resultText(result)).toContain('fatal: out of cheese');
     const started = Date.now();
     const later = await runTool(tool(client, 'mcp__fake__slow'), {});

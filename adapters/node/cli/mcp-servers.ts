@@ -38,7 +38,8 @@ export class McpServers {
       const target = 'url' in server ? server.url : [server.command, ...(server.args ?? [])].join(' ');
       if (outcome.status === 'fulfilled') return { name, target, client: outcome.value };
       const error = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
-      warn(`MCP server "${name}" did not start: ${error}`);
+      // A server's stderr is in the reason: no control characters reach the terminal from it.
+      warn(terminalSafe(`MCP server "${name}" did not start: ${error}`));
       return { name, target, error };
     });
     return new McpServers(servers);
@@ -64,6 +65,8 @@ export class McpServers {
     const text = this.servers
       .map((server) => {
         if (!server.client) return `${server.name} · failed · ${server.target}\n${indent(server.error ?? '')}`;
+        const closed = server.client.closedReason();
+        if (closed) return `${server.name} · closed · ${server.target}\n${indent(closed)}`;
         const tools = server.client.tools().map((tool) => tool.name);
         return `${server.name} · connected · ${server.target}\n${indent(tools.length > 0 ? tools.join('\n') : 'no tools')}`;
       })
