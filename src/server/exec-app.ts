@@ -27,12 +27,11 @@
  */
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { createMcpServerHandler } from '../mcp/server-handler.js';
-import type { JsonRpcMessage } from '../mcp/transport.js';
 import { createCodingTools } from '../tools/coding-tools.js';
 import { checkRange, rangeReader } from '../tools/file-range.js';
 import { workspaceErrorCode } from '../tools/tool-errors.js';
 import type { ExecResult, Workspace } from '../tools/types.js';
+import { mountMcpRoute } from './mcp-route.js';
 import { isMissingPackage, MissingPeerError } from './missing-peer.js';
 
 /**
@@ -70,10 +69,12 @@ export interface ExecAppOptions {
   maxConcurrentExecs?: number;
   /**
    * Also serve the workspace's coding tools to MCP clients at `/mcp`
-   * (Streamable HTTP, JSON responses), behind the same token and Host check.
-   * `version` is what `initialize` reports.
+   * (Streamable HTTP with sessions and streamed progress, `mcp-route.ts`),
+   * behind the same token and Host check. `version` is what `initialize`
+   * reports; `maxSessions` (default 64) and `sessionIdleMs` (default 30
+   * minutes) bound the sessions kept.
    */
-  mcp?: { version: string };
+  mcp?: { version: string; maxSessions?: number; sessionIdleMs?: number };
 }
 
 const MIN_TOKEN_LENGTH = 16;
@@ -191,9 +192,8 @@ export function createExecApp(options: ExecAppOptions): Hono {
   for (const path of guarded) app.use(path, authenticate);
 
   if (options.mcp) {
-    const server = createMcpServerHandler({
-      name: 'qcore',
-      version: options.mcp.version,
+    mountMcpRoute(app, {
+      ...options.mcp,
       // Commands from MCP count against the same limit as /v1/exec.
       tools: createCodingTools(
         limitedExec(workspace, () => {
@@ -209,18 +209,8 @@ export function createExecApp(options: ExecAppOptions): Hono {
           };
         }),
       ),
+      readMessage: (request) => readJson(request, maxBodyBytes),
     });
-    // One message a request (the 2025-06-18 protocol has no batches), answered as JSON: progress
-    // notifications are not sent, and no server stream is offered.
-    app.post('/mcp', async (c) => {
-      const message = (await readJson(c.req.raw, maxBodyBytes)) as unknown as JsonRpcMessage;
-      const answer = await server.handle(message, () => undefined);
-      if (!answer) return c.body(null, 202);
-      if (message.method === 'initialize') c.header('Mcp-Session-Id', crypto.randomUUID());
-      return c.json(answer);
-    });
-    app.get('/mcp', (c) => c.body(null, 405));
-    app.delete('/mcp', (c) => c.body(null, 200));
   }
 
   app.get('/v1/health', (c) => c.json({ ok: true, root: workspace.root, exec: typeof workspace.exec === 'function' }));
