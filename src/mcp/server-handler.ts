@@ -7,7 +7,8 @@
 import type { AgentTool, AgentToolResult } from '../agent/types.js';
 import type { JsonRpcMessage } from './transport.js';
 
-const PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2024-11-05'] as const;
+/** The protocol versions qcore serves, newest first; the HTTP route checks `Mcp-Protocol-Version` against them. */
+export const MCP_SERVER_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2024-11-05'] as const;
 
 export interface McpServerOptions {
   name: string;
@@ -92,7 +93,8 @@ export function createMcpServerHandler(options: McpServerOptions): McpServerHand
       switch (method) {
         case 'initialize': {
           const asked = params.protocolVersion;
-          const protocolVersion = PROTOCOL_VERSIONS.find((version) => version === asked) ?? PROTOCOL_VERSIONS[0];
+          const protocolVersion =
+            MCP_SERVER_PROTOCOL_VERSIONS.find((version) => version === asked) ?? MCP_SERVER_PROTOCOL_VERSIONS[0];
           return reply(id, {
             protocolVersion,
             capabilities: { tools: { listChanged: false } },

@@ -24,15 +24,11 @@
  */
 import type { Context, Hono } from 'hono';
 import type { AgentTool } from '../agent/types.js';
-import { createMcpServerHandler, type McpServerHandler } from '../mcp/server-handler.js';
+import { createMcpServerHandler, MCP_SERVER_PROTOCOL_VERSIONS, type McpServerHandler } from '../mcp/server-handler.js';
 import type { JsonRpcMessage } from '../mcp/transport.js';
 
-/**
- * The versions `createMcpServerHandler` negotiates; a request that names any
- * other in `Mcp-Protocol-Version` is refused. Kept in step with the handler's
- * own list, which it does not export.
- */
-const PROTOCOL_VERSIONS: readonly string[] = ['2025-06-18', '2025-03-26', '2024-11-05'];
+/** A request that names any other version in `Mcp-Protocol-Version` is refused. */
+const PROTOCOL_VERSIONS: readonly string[] = MCP_SERVER_PROTOCOL_VERSIONS;
 
 /** Progress queued for a slow reader beyond this is dropped; the answer is always sent. */
 const MAX_QUEUED_PROGRESS_BYTES = 1024 * 1024;
