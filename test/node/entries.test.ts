@@ -71,7 +71,11 @@ describe('entry points', () => {
   });
 
   test('qcore/browser holds only the browser backends', async () => {
-    expect(await namesOf('qcore/browser')).toEqual(['LightningFsWorkspace', 'createBrowserGrepMatcher']);
+    expect(await namesOf('qcore/browser')).toEqual([
+      'IndexedDbSessionStore',
+      'LightningFsWorkspace',
+      'createBrowserGrepMatcher',
+    ]);
   });
 
   test('qcore/worker holds only the agent handler', async () => {
