@@ -51,6 +51,24 @@ export default defineConfig({
           include: [...shared, 'test/workers/**/*.test.ts'],
         },
       },
+      {
+        // Durable Objects need a main module that exports their class: test/durable/worker.ts.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './test/durable/worker.ts',
+            miniflare: {
+              compatibilityDate: '2026-04-01',
+              compatibilityFlags: ['enable_request_signal'],
+              bindings: { MOCK_URL: inject('mockUrl') },
+              durableObjects: { AGENT_SESSIONS: { className: 'AgentSession', useSQLite: true } },
+            },
+          })),
+        ],
+        test: {
+          name: 'durable',
+          include: ['test/durable/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

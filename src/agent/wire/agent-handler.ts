@@ -8,6 +8,7 @@ import { AgentEventEncoder, encodeAgentWireError } from '../agent-event-wire.js'
 import type { AgentEvent, AgentOptions } from '../types.js';
 import { DEFAULT_MAX_BODY_BYTES, parseAgentRequest, readBodyText } from './agent-request.js';
 import { type CorsOptions, corsHeaders, preflightResponse } from './cors.js';
+import { jsonError, withHeaders } from './responses.js';
 
 export interface AgentHandlerContext<Env> {
   request: Request;
@@ -195,20 +196,6 @@ export function createAgentHandler<Env = unknown>(setup: AgentHandlerSetup<Env>)
 
 function isJsonContentType(value: string | null): boolean {
   return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
-}
-
-function jsonError(status: number, message: string, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify({ error: { message } }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
-}
-
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  if (Object.keys(headers).length === 0) return response;
-  const merged = new Headers(response.headers);
-  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });
 }
 
 function describe(error: unknown): string {
