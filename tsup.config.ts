@@ -8,6 +8,8 @@ const library: Options = {
     server: 'adapters/node/server.ts',
     browser: 'adapters/browser/index.ts',
     worker: 'adapters/worker/index.ts',
+    // The same names under workerd (the `workerd` export condition): sessions extend its DurableObject.
+    'worker-workerd': 'adapters/worker/workerd.ts',
     mcp: 'src/mcp/index.ts',
     testing: 'testing/index.ts',
     // Its own entry: importing it from the root would load every protocol up front (see check:core).
@@ -33,7 +35,7 @@ const library: Options = {
   splitting: true,
   treeshake: true,
   sourcemap: false,
-  external: [/^node:/, 'zod'],
+  external: [/^node:/, /^cloudflare:/, 'zod'],
 };
 
 /**

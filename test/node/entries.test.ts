@@ -78,8 +78,13 @@ describe('entry points', () => {
     ]);
   });
 
-  test('qcore/worker holds only the agent handler', async () => {
-    expect(await namesOf('qcore/worker')).toEqual(['createAgentHandler']);
+  test('qcore/worker holds the agent handler and durable sessions, and imports under Node', async () => {
+    expect(await namesOf('qcore/worker')).toEqual([
+      'DurableObjectSessionStore',
+      'createAgentHandler',
+      'createAgentSessionHandler',
+      'defineAgentSession',
+    ]);
   });
 
   test('qcore/mcp holds the MCP client, which the root does not re-export', async () => {
