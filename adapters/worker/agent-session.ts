@@ -235,6 +235,8 @@ export function defineAgentSession<Env>(
       if (input.value.kind !== 'prompt') {
         throw new RequestError(400, 'send { "prompt": … }: the session keeps its own history');
       }
+      const agent = await this.#ensureAgent();
+      // Checked after the last await: two prompts at once cannot both pass it.
       const record = this.#runRecord();
       if (record.status === 'running') {
         throw new RequestError(409, 'a run is in progress: steer it, follow up, or abort it');
@@ -242,7 +244,6 @@ export function defineAgentSession<Env>(
       if (record.status === 'awaiting_approval') {
         throw new RequestError(409, 'the run waits for approve or deny of its pending tool calls');
       }
-      const agent = await this.#ensureAgent();
       const message = input.value.message;
       this.#startRun(() => agent.prompt(message));
       return Response.json({ status: 'running' }, { status: 202 });
@@ -280,12 +281,13 @@ export function defineAgentSession<Env>(
       }
       const reason = body.reason;
       if (reason !== undefined && typeof reason !== 'string') throw new RequestError(400, 'reason must be a string');
+      const agent = await this.#ensureAgent();
+      // Checked after the last await, so that two answers at once cannot both start the run.
       const record = this.#runRecord();
       const pending = record.pendingApprovals ?? [];
       if (record.status !== 'awaiting_approval' || !pending.some((call) => call.toolCallId === toolCallId)) {
         throw new RequestError(404, `no tool call ${JSON.stringify(toolCallId.slice(0, 100))} awaits approval`);
       }
-      const agent = await this.#ensureAgent();
       const decision: ApprovalDecision =
         action === 'approve'
           ? { approved: true }
