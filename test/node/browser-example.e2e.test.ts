@@ -2,8 +2,10 @@
  * The browser example end to end: Vite serves examples/browser from this
  * repository's source, Debian's Chromium (never a downloaded one) drives it,
  * and the loopback mock server plays Anthropic. One conversation streams
- * text, writes a file through the write tool, and the file is still in the
- * tree after a reload, read back from IndexedDB. Another proves the model's
+ * text, writes a file through the write tool, and the file and the chat are
+ * still there after a reload, read back from IndexedDB; a second chat then
+ * joins it in the History list, from which the first opens again. Another
+ * proves the model's
  * markdown is rendered and that nothing in it (scripts, event handlers,
  * javascript: links) runs.
  */
@@ -25,6 +27,9 @@ const API_KEY = 'sk-ant-e2e-test-key-0123456789';
 const NOTE = '# Hello\n\nWritten by the agent, kept in IndexedDB.\n';
 const FIRST_TEXT = 'Sure, I will write a short hello note to notes/hello.md for you.';
 const FINAL_TEXT = 'Done: notes/hello.md now says hello, and it will still be there after a reload.';
+const FIRST_PROMPT = 'Please write a hello note to notes/hello.md';
+const SECOND_PROMPT = 'And what is in README.md?';
+const SECOND_TEXT = 'README.md introduces the sample project.';
 
 /** Markdown a model (or a prompt injection) could write, with everything that must never run in the page. */
 const HOSTILE_MARKDOWN = [
@@ -117,6 +122,11 @@ async function openPage(page: Page): Promise<void> {
   await page.locator('body[data-ready="true"]').waitFor();
 }
 
+/** The chat as drawn; the page's own whitespace around the welcome it replaced does not count. */
+async function chatHtml(page: Page): Promise<string> {
+  return (await page.innerHTML('#chat-log')).trim();
+}
+
 async function countAssistantDeltas(page: Page): Promise<void> {
   await page.evaluate(() => {
     const log = document.querySelector('#chat-log');
@@ -134,7 +144,7 @@ async function countAssistantDeltas(page: Page): Promise<void> {
 }
 
 describe('browser example', () => {
-  test('streams a reply, writes a file the tree shows, and keeps it across a reload', async () => {
+  test('streams a reply, writes a file the tree shows, and keeps it and the chat across a reload; History opens an older chat', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -142,8 +152,9 @@ describe('browser example', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     try {
       await openPage(page);
-      // A first visit is seeded with the sample project.
+      // A first visit is seeded with the sample project, and has no chat to open yet.
       await page.locator('#file-tree li[data-path="README.md"]').waitFor();
+      expect(await page.locator('#chat-log .welcome').isVisible()).toBe(true);
 
       const settings = page.locator('#settings-panel');
       expect(await settings.evaluate((node) => (node as HTMLDetailsElement).open)).toBe(true);
@@ -154,7 +165,7 @@ describe('browser example', () => {
       await expect.poll(() => page.textContent('#status')).toContain('key in memory');
 
       await countAssistantDeltas(page);
-      await page.fill('#prompt', 'Please write a hello note to notes/hello.md');
+      await page.fill('#prompt', FIRST_PROMPT);
       await page.click('#send');
 
       await page.locator('.msg.user', { hasText: 'Please write a hello note' }).waitFor();
@@ -189,8 +200,16 @@ describe('browser example', () => {
       // Not ticked "Remember": the key is nowhere in storage.
       expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(API_KEY);
 
+      const firstChat = await chatHtml(page);
       await page.reload();
       await page.locator('body[data-ready="true"]').waitFor();
+      // The chat opened again, drawn from its session in IndexedDB exactly as it was drawn live.
+      expect(await chatHtml(page)).toBe(firstChat);
+      expect(await page.locator('#chat-log .msg.user').allTextContents()).toEqual([FIRST_PROMPT]);
+      const texts = await page.locator('#chat-log .msg.assistant .text').allTextContents();
+      expect(texts.map((text) => text.trim())).toEqual([FIRST_TEXT, FINAL_TEXT]);
+      await page.locator('.tool.done', { hasText: 'notes/hello.md' }).waitFor();
+      await page.locator('.usage').waitFor();
       await page.locator('#file-tree li[data-path="notes/hello.md"]').waitFor();
       await page.locator('#file-tree li[data-path="README.md"]').waitFor();
       await page.click('#file-tree li[data-path="notes/hello.md"] .entry');
@@ -206,6 +225,38 @@ describe('browser example', () => {
       expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).toContain(API_KEY);
       await page.uncheck('#remember-key');
       expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(API_KEY);
+
+      // New chat: an empty log, and a second conversation (on a mock session of its own).
+      const second = mock.session({ turns: [{ content: [{ type: 'text', text: SECOND_TEXT }], deltaSize: 8 }] });
+      await page.fill('#base-url', second.baseUrl);
+      await page.click('#new-chat');
+      expect(await page.locator('#chat-log > *').count()).toBe(0);
+      await page.fill('#prompt', SECOND_PROMPT);
+      await page.click('#send');
+      await page.locator('.msg.assistant .text', { hasText: SECOND_TEXT }).waitFor();
+      await expect.poll(() => page.isEnabled('#send')).toBe(true);
+      expect(await page.locator('#chat-log .msg.user').allTextContents()).toEqual([SECOND_PROMPT]);
+      // The new chat started from nothing: the model saw only its prompt.
+      expect((second.requests[0]?.body as { messages?: unknown[] } | undefined)?.messages).toHaveLength(1);
+
+      // History: both chats, the most recent first, with titles and times; the first chat opens again.
+      await page.click('#history-panel summary');
+      const items = page.locator('#history-list li');
+      await expect.poll(() => items.count()).toBe(2);
+      expect(await items.locator('.title').allTextContents()).toEqual([SECOND_PROMPT, FIRST_PROMPT]);
+      expect(await items.nth(0).getAttribute('class')).toBe('current');
+      for (const datetime of await items
+        .locator('time')
+        .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('datetime')))) {
+        expect(Date.parse(datetime ?? '')).not.toBeNaN();
+      }
+      await items.nth(1).locator('button').click();
+      await expect.poll(() => chatHtml(page)).toBe(firstChat);
+      await expect.poll(() => items.nth(1).getAttribute('class')).toBe('current');
+      // And a reload now opens that one, the chat on screen, not the one written to last.
+      await page.reload();
+      await page.locator('body[data-ready="true"]').waitFor();
+      expect(await chatHtml(page)).toBe(firstChat);
 
       expect(pageErrors).toEqual([]);
     } finally {

@@ -2,13 +2,14 @@
  * The conversation, drawn from the agent's events as they arrive: user
  * messages, the assistant's text streaming in as rendered markdown (thinking
  * dimmed), one line per tool call with its status, and the run's tokens and
- * cost.
+ * cost. A saved conversation (`show`) is drawn the same way from its
+ * messages.
  *
  * Model output and file contents are untrusted: everything is written as
  * text nodes, except the assistant's markdown, which goes through
  * `renderMarkdown` (marked, then DOMPurify) and nothing else.
  */
-import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessageEvent } from 'qcore';
+import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessage, AssistantMessageEvent } from 'qcore';
 import { renderMarkdown } from './markdown.js';
 
 export class ChatView {
@@ -58,7 +59,37 @@ export class ChatView {
     this.#log.replaceChildren();
     this.#assistant = undefined;
     this.#blocks.clear();
+    this.#texts.clear();
     this.#tools.clear();
+  }
+
+  /**
+   * Draws a saved conversation as it looked when it happened: each run's
+   * messages, with its usage line after its last one (a run starts at a
+   * user message).
+   */
+  show(messages: readonly AgentMessage[]): void {
+    this.clear();
+    let run: AgentMessage[] = [];
+    for (const message of messages) {
+      const role = roleOf(message);
+      if (role === 'user' && run.length > 0) {
+        this.#usage(run);
+        run = [];
+      }
+      run.push(message);
+      if (role === 'user') this.#addUser(message);
+      else if (role === 'assistant') this.#addAssistant(message as AssistantMessage);
+      else if (role === 'toolResult' && 'toolCallId' in message) {
+        this.#endTool(message.toolCallId, message, message.isError);
+      } else if (role === 'compactionSummary') {
+        this.notice('Earlier messages were compacted into a summary the agent still has.', 'info');
+      }
+    }
+    this.#usage(run);
+    // A call that never got its result (the page closed mid-run) is no longer running.
+    for (const id of [...this.#tools.keys()]) this.#endTool(id, { content: [] }, true);
+    this.#scrollToEnd();
   }
 
   #addUser(message: AgentMessage): void {
@@ -75,6 +106,25 @@ export class ChatView {
     this.#blocks.clear();
     this.#texts.clear();
     this.#append(this.#assistant);
+  }
+
+  /** A finished reply at once: its thinking and text blocks, then a line per tool call, then why it stopped. */
+  #addAssistant(message: AssistantMessage): void {
+    this.#startAssistant();
+    for (const part of message.content) {
+      if (part.type === 'thinking') this.#assistant?.append(element('div', 'thinking', part.thinking));
+      else if (part.type === 'text') {
+        const block = element('div', 'text markdown');
+        block.append(renderMarkdown(part.text));
+        this.#assistant?.append(block);
+      }
+    }
+    this.#endAssistant();
+    for (const part of message.content) {
+      if (part.type === 'toolCall') this.#startTool(part.id, part.name, part.arguments);
+    }
+    if (message.stopReason === 'error') this.notice(message.errorMessage ?? 'The run failed.', 'error');
+    else if (message.stopReason === 'aborted') this.notice('Stopped.', 'info');
   }
 
   #update(event: AssistantMessageEvent): void {

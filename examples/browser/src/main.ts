@@ -2,19 +2,35 @@
  * A page for chatting with a qcore agent whose files live in IndexedDB.
  * The agent, the coding tools and the filesystem all run in this tab; the
  * only request that leaves it is the model call, to the provider or to the
- * base URL in the settings.
+ * base URL in the settings. Each chat is a session recorded in IndexedDB as
+ * it happens, so the last one opens again after a reload and older ones
+ * stay in the History card.
  */
-import { Agent, type AgentEvent, createCodingTools, resolveWorkspacePath, stream } from 'qcore';
-import { LightningFsWorkspace } from 'qcore/browser';
+import {
+  Agent,
+  type AgentEvent,
+  type AgentMessage,
+  createCodingTools,
+  type LoadedSession,
+  loadSession,
+  recordSession,
+  resolveWorkspacePath,
+  type SessionRecording,
+  stream,
+} from 'qcore';
+import { IndexedDbSessionStore, LightningFsWorkspace } from 'qcore/browser';
 import { ChatView } from './chat-view.js';
 import { FilePreview } from './file-preview.js';
 import { FileTree } from './file-tree.js';
+import { HistoryList } from './history-list.js';
 import { loadSampleProject } from './sample-project.js';
 import { buildModel, loadSettings, missingSetup } from './settings.js';
 import { bindSettingsPanel } from './settings-panel.js';
 
 const WORKSPACE_NAME = 'qcore-browser-example';
 const SEEDED_KEY = 'qcore-example:seeded';
+/** The id of the chat on screen, so that a reload opens it again (not just the last one written to). */
+const CHAT_KEY = 'qcore-example:chat';
 
 function $<T extends HTMLElement>(selector: string, type: new () => T): T {
   const found = document.querySelector(selector);
@@ -33,6 +49,7 @@ function localStorageOrUndefined(): Storage | undefined {
 const storage = localStorageOrUndefined();
 const settings = loadSettings(storage);
 const workspace = new LightningFsWorkspace(WORKSPACE_NAME);
+const sessions = new IndexedDbSessionStore();
 
 const status = $('#status', HTMLElement);
 const settingsPanel = $('#settings-panel', HTMLDetailsElement);
@@ -43,27 +60,104 @@ const stopButton = $('#stop', HTMLButtonElement);
 const chat = new ChatView($('#chat-log', HTMLElement));
 const preview = new FilePreview($('#preview-title', HTMLElement), $('#preview-body', HTMLElement), workspace);
 const tree = new FileTree($('#file-tree', HTMLElement), workspace, (path) => void preview.show(path));
+const history = new HistoryList($('#history-list', HTMLElement), sessions, (id) => void openChat(id));
+const historyPanel = $('#history-panel', HTMLDetailsElement);
 
-const agent = new Agent({
-  model: buildModel(settings),
-  systemPrompt: [
-    `You are a coding agent. The project's files live in a virtual filesystem in the user's browser, rooted at ${workspace.root}.`,
-    'Use the tools to read, search, edit and write them. There is no shell: you cannot run commands, install packages or run tests.',
-    'Keep answers short, and say which files you changed.',
-  ].join('\n'),
-  tools: createCodingTools(workspace),
-  // Read on every call, so a key typed in the settings takes effect on the next turn.
-  getApiKey: () => settings.apiKey || undefined,
-  streamFn: (model, context, options) => stream(model, context, { ...options, reasoning: settings.thinking }),
-});
+/** The chat on screen: its session, the agent that holds its history, and what records that agent. */
+interface Chat {
+  id: string;
+  agent: Agent;
+  recording: SessionRecording;
+  unsubscribe: () => void;
+}
 
-agent.subscribe((event) => {
-  chat.handle(event);
-  if (event.type === 'tool_execution_end') {
-    void tree.refresh(writtenPaths(event));
-    void preview.reload();
+/** Set by `useChat`, which runs once before anything else reads it. */
+let current!: Chat;
+
+/**
+ * An agent per chat: the `Agent` takes a history only when it is made, so
+ * opening a saved chat makes a new one with the chat's messages.
+ */
+function createAgent(messages: AgentMessage[]): Agent {
+  return new Agent({
+    model: buildModel(settings),
+    systemPrompt: [
+      `You are a coding agent. The project's files live in a virtual filesystem in the user's browser, rooted at ${workspace.root}.`,
+      'Use the tools to read, search, edit and write them. There is no shell: you cannot run commands, install packages or run tests.',
+      'Keep answers short, and say which files you changed.',
+    ].join('\n'),
+    tools: createCodingTools(workspace),
+    messages,
+    // Read on every call, so a key typed in the settings takes effect on the next turn.
+    getApiKey: () => settings.apiKey || undefined,
+    streamFn: (model, context, options) => stream(model, context, { ...options, reasoning: settings.thinking }),
+  });
+}
+
+/**
+ * Puts a chat on screen: a new one (the session is written with its first
+ * message), or a saved one `resumed` from its entries. A run of the chat it
+ * replaces is stopped and abandoned, as New chat always did.
+ */
+function useChat(id: string, resumed?: LoadedSession): Chat {
+  // Undefined on the first call only.
+  const previous = current as Chat | undefined;
+  if (previous) {
+    previous.agent.reset();
+    previous.recording.stop();
+    previous.unsubscribe();
   }
-});
+  const agent = createAgent(resumed?.messages ?? []);
+  const unsubscribe = agent.subscribe((event) => {
+    chat.handle(event);
+    if (event.type === 'tool_execution_end') {
+      void tree.refresh(writtenPaths(event));
+      void preview.reload();
+    }
+    // Once the run's last message is stored, so that its count is right.
+    if (event.type === 'agent_end') void recording.flush().then(() => history.refresh(current.id));
+  });
+  const recording = recordSession(agent, {
+    store: sessions,
+    sessionId: id,
+    cwd: workspace.root,
+    ...(resumed ? { resumed } : {}),
+    onError: (error) => chat.notice(`This chat is no longer saved: ${messageOf(error)}`, 'error'),
+  });
+  if (resumed) {
+    chat.show(resumed.messages);
+    for (const warning of resumed.warnings) chat.notice(warning, 'info');
+  } else if (previous) chat.clear(); // The first new chat keeps the page's welcome.
+  current = { id, agent, recording, unsubscribe };
+  setRunning(false);
+  void history.refresh(id);
+  return current;
+}
+
+/** Opens a saved chat; one with no entries yet is a new chat under that id. */
+async function openChat(id: string): Promise<void> {
+  if (id === current.id) return;
+  let loaded: LoadedSession | undefined;
+  try {
+    const entries = await sessions.read(id);
+    if (entries.length > 0) loaded = loadSession(entries);
+  } catch (error) {
+    chat.notice(`Could not open the chat: ${messageOf(error)}`, 'error');
+    return;
+  }
+  useChat(id, loaded);
+  rememberChat(id);
+}
+
+/** Sortable by creation time, like the CLI's session ids; random enough that two tabs never collide. */
+function newChatId(): string {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(4)), (byte) => byte.toString(16).padStart(2, '0'));
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${random.join('')}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** What a write or edit call changed, to flash in the tree. */
 function writtenPaths(event: Extract<AgentEvent, { type: 'tool_execution_end' }>): string[] {
@@ -81,7 +175,7 @@ function showStatus(): void {
   const model = buildModel(settings);
   const key = settings.apiKey ? (settings.rememberKey ? 'key remembered' : 'key in memory') : 'no key';
   const where = settings.baseUrl ? ` via ${settings.baseUrl}` : '';
-  const state = agent.state.isStreaming ? 'Working…' : 'Ready';
+  const state = current.agent.state.isStreaming ? 'Working…' : 'Ready';
   status.textContent = `${state} · ${model.name}${where} · ${key}`;
 }
 
@@ -93,6 +187,7 @@ function setRunning(running: boolean): void {
 }
 
 async function send(): Promise<void> {
+  const { agent, id } = current;
   const text = promptInput.value.trim();
   if (!text || agent.state.isStreaming) return;
   const problem = missingSetup(settings);
@@ -102,12 +197,14 @@ async function send(): Promise<void> {
     return;
   }
   agent.setModel(buildModel(settings));
+  rememberChat(id);
   promptInput.value = '';
   setRunning(true);
   try {
     await agent.prompt(text);
   } finally {
-    setRunning(false);
+    // The chat may have been switched meanwhile; then the new one has set the buttons.
+    if (current.agent === agent) setRunning(false);
     void tree.refresh();
   }
 }
@@ -122,11 +219,12 @@ promptInput.addEventListener('keydown', (event) => {
     void send();
   }
 });
-stopButton.addEventListener('click', () => agent.abort());
+stopButton.addEventListener('click', () => current.agent.abort());
 $('#new-chat', HTMLButtonElement).addEventListener('click', () => {
-  agent.reset();
-  chat.clear();
-  setRunning(false);
+  rememberChat(useChat(newChatId()).id);
+});
+historyPanel.addEventListener('toggle', () => {
+  if (historyPanel.open) void history.refresh(current.id);
 });
 $('#load-sample', HTMLButtonElement).addEventListener('click', async () => {
   const written = await loadSampleProject(workspace);
@@ -158,16 +256,50 @@ bindSettingsPanel(
 );
 settingsPanel.open = missingSetup(settings) !== undefined;
 preview.clear();
-setRunning(false);
+// A new chat until the last one is read back, so that nothing on the page waits for IndexedDB.
+useChat(newChatId());
 
-/** The first visit gets the sample project, so there is something to ask about; later visits keep what is there. */
+/**
+ * The chat on screen at the last visit opens again. The first visit gets
+ * the sample project, so there is something to ask about; later visits keep
+ * what is there.
+ */
 async function start(): Promise<void> {
+  await restoreChat();
   if (!wasSeeded() && (await workspace.readdir('.')).length === 0) {
     await loadSampleProject(workspace);
     markSeeded();
   }
   await tree.refresh();
   document.body.dataset.ready = 'true';
+}
+
+/** The chat remembered in localStorage, or without storage the one written to last. */
+async function restoreChat(): Promise<void> {
+  let id: string | undefined;
+  try {
+    id = rememberedChat() ?? (await sessions.list())[0]?.id;
+  } catch (error) {
+    chat.notice(`Could not read the saved chats: ${messageOf(error)}`, 'error');
+    return;
+  }
+  if (id !== undefined) await openChat(id);
+}
+
+function rememberedChat(): string | undefined {
+  try {
+    return storage?.getItem(CHAT_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberChat(id: string): void {
+  try {
+    storage?.setItem(CHAT_KEY, id);
+  } catch {
+    // Without storage a reload opens the chat written to last instead.
+  }
 }
 
 function wasSeeded(): boolean {

@@ -1,0 +1,85 @@
+/**
+ * The History card: the saved chats, most recently updated first, each with
+ * its title and when it was last written to. Clicking one opens it.
+ */
+import type { SessionInfo, SessionStore } from 'qcore';
+
+export class HistoryList {
+  readonly #list: HTMLElement;
+  readonly #store: SessionStore;
+  readonly #onOpen: (id: string) => void;
+  /** Only the latest refresh draws: an older one may finish after it. */
+  #generation = 0;
+
+  constructor(list: HTMLElement, store: SessionStore, onOpen: (id: string) => void) {
+    this.#list = list;
+    this.#store = store;
+    this.#onOpen = onOpen;
+  }
+
+  /** Reads the list again; `currentId` is marked as the chat on screen. */
+  async refresh(currentId: string): Promise<void> {
+    const generation = ++this.#generation;
+    let sessions: SessionInfo[];
+    try {
+      sessions = await this.#store.list();
+    } catch (error) {
+      if (generation === this.#generation) {
+        this.#list.replaceChildren(paragraph('empty', `Could not read the saved chats: ${messageOf(error)}`));
+      }
+      return;
+    }
+    if (generation !== this.#generation) return;
+    if (sessions.length === 0) {
+      this.#list.replaceChildren(paragraph('empty', 'No saved chats yet.'));
+      return;
+    }
+    const list = document.createElement('ol');
+    for (const session of sessions) list.append(this.#item(session, session.id === currentId));
+    this.#list.replaceChildren(list);
+  }
+
+  #item(session: SessionInfo, current: boolean): HTMLElement {
+    const item = document.createElement('li');
+    item.dataset.sessionId = session.id;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'entry';
+    if (current) {
+      item.classList.add('current');
+      button.setAttribute('aria-current', 'true');
+    }
+    const title = document.createElement('span');
+    title.className = 'title';
+    title.textContent = session.title || 'Untitled chat';
+    const time = document.createElement('time');
+    time.dateTime = session.updatedAt;
+    const count = session.messageCount;
+    time.textContent = `${whenText(session.updatedAt)} · ${count} ${count === 1 ? 'message' : 'messages'}`;
+    button.append(title, time);
+    button.addEventListener('click', () => this.#onOpen(session.id));
+    item.append(button);
+    return item;
+  }
+}
+
+/** The time alone for today, the date and time otherwise. */
+function whenText(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const today = date.toDateString() === new Date().toDateString();
+  return today
+    ? date.toLocaleTimeString(undefined, { timeStyle: 'short' })
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function paragraph(className: string, text: string): HTMLElement {
+  const node = document.createElement('p');
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
