@@ -1,11 +1,19 @@
 import { baseUrlProblem } from '../ai/base-url.js';
 import { errorKind } from '../ai/error-kind.js';
 import { EventStream } from '../ai/event-stream.js';
-import { fetchSameOrigin, RedirectRefusedError, readTextUpTo } from '../ai/guarded-fetch.js';
+import { fetchSameOrigin, RedirectRefusedError } from '../ai/guarded-fetch.js';
 import { clipText, headerSecrets, redactSecrets } from '../ai/redact.js';
 import { readServerSentEvents } from '../ai/sse.js';
 import type { ErrorInfo, ErrorKind, UserMessage } from '../ai/types.js';
 import { AgentEventDecoder, AgentWireError } from './agent-event-wire.js';
+import {
+  type AgentSessionConnection,
+  type ConnectSessionOptions,
+  connectSession,
+  describe,
+  errorText,
+  MAX_MESSAGE_CHARS,
+} from './connect-session.js';
 import type { AgentEvent, AgentMessage, AgentStopReason, TurnMessage } from './types.js';
 
 /** What to run: a new prompt, or a session's messages ending in the new input (run like `continue()`). */
@@ -31,10 +39,6 @@ export interface ConnectAgentResult extends Partial<ErrorInfo> {
 export type AgentConnection = EventStream<AgentEvent, ConnectAgentResult>;
 
 const ABORTED = 'The run was aborted by the client';
-/** Characters of an HTTP error's message kept, after redaction. */
-const MAX_ERROR_CHARS = 500;
-/** Characters of any error message kept, after redaction. */
-const MAX_MESSAGE_CHARS = 2000;
 
 /**
  * Runs an agent on a `createAgentHandler` endpoint and streams its events,
@@ -52,11 +56,26 @@ const MAX_MESSAGE_CHARS = 2000;
  * const { messages, stopReason } = await run.result();
  * ```
  */
+export function connectAgent(url: string, input: ConnectAgentInput, options?: ConnectAgentOptions): AgentConnection;
+/**
+ * Follows a durable session (`createAgentSessionHandler` at `url`, its
+ * base): its runs' events, whoever started them, across reconnects that
+ * resume from the last event seen; and sends it prompts, steering, aborts and
+ * approvals. See `AgentSessionConnection`.
+ *
+ * ```ts
+ * const session = connectAgent('https://agents.example.com', { sessionId, headers });
+ * session.subscribe((event) => (event.type === 'resync' ? reset(event) : render(event)));
+ * await session.prompt('Hi');
+ * ```
+ */
+export function connectAgent(url: string, options: ConnectSessionOptions): AgentSessionConnection;
 export function connectAgent(
   url: string,
-  input: ConnectAgentInput,
+  input: ConnectAgentInput | ConnectSessionOptions,
   options: ConnectAgentOptions = {},
-): AgentConnection {
+): AgentConnection | AgentSessionConnection {
+  if ('sessionId' in input) return connectSession(url, input);
   const out: AgentConnection = new EventStream(
     (event) => event.type === 'agent_end',
     (event) => {
@@ -143,33 +162,8 @@ async function run(
   fail('connectAgent: the stream ended before the run did (no agent_end)', 'network');
 }
 
-/** The server's message from an error answer: read up to a bound, redacted, then cut. */
-async function errorText(response: Response, secrets: readonly string[]): Promise<string> {
-  const body = redactSecrets(await readTextUpTo(response), secrets).trim();
-  let message = body;
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
-    const error = parsed.error;
-    if (typeof error === 'string') message = error;
-    else if (
-      typeof error === 'object' &&
-      error !== null &&
-      typeof (error as { message?: unknown }).message === 'string'
-    ) {
-      message = (error as { message: string }).message;
-    } else if (typeof parsed.message === 'string') message = parsed.message;
-  } catch {
-    // Not JSON: the text is the message.
-  }
-  return clipText(message, MAX_ERROR_CHARS) || response.statusText || 'no details';
-}
-
 /** The URL for a message: its query may carry a token. */
 function withoutQuery(url: string): string {
   const cut = url.search(/[?#]/);
   return cut === -1 ? url : url.slice(0, cut);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

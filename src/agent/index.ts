@@ -21,6 +21,19 @@ export { agentLoop, DEFAULT_MAX_TURNS, runAgentLoop } from './agent-loop.js';
 export { DEFAULT_KEEP_RECENT_TOKENS, DEFAULT_RESERVE_TOKENS } from './compaction.js';
 export type { AgentConnection, ConnectAgentInput, ConnectAgentOptions, ConnectAgentResult } from './connect-agent.js';
 export { connectAgent } from './connect-agent.js';
+export type {
+  AgentSessionConnection,
+  AgentSessionConnectionEvent,
+  AgentSessionEvent,
+  ConnectSessionOptions,
+} from './connect-session.js';
+export { AgentSessionError } from './connect-session.js';
 export { estimateMessageTokens } from './context-estimate.js';
 export { defaultConvertToLlm } from './convert-to-llm.js';
+export type {
+  AgentSessionResync,
+  AgentSessionState,
+  AgentSessionStatus,
+  AgentSessionSummary,
+} from './session-protocol.js';
 export type * from './types.js';
