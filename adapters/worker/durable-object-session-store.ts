@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS qcore_sessions (
   updated_at TEXT NOT NULL,
   title TEXT NOT NULL,
   message_count INTEGER NOT NULL,
-  entry_count INTEGER NOT NULL
+  entry_count INTEGER NOT NULL,
+  -- Raised by every append, so list() orders by the last one even within one millisecond.
+  touched INTEGER NOT NULL
 );`;
 
 export class DurableObjectSessionStore implements SessionStore {
@@ -56,6 +58,8 @@ export class DurableObjectSessionStore implements SessionStore {
     const isMessage = entry.type === 'message';
     const title = summary?.title || (isMessage && entry.message.role === 'user' ? sessionTitle(entry.message) : '');
     const createdAt = entry.type === 'session' && !summary ? entry.createdAt : now;
+    const touched =
+      (this.#sql.exec<{ last: number | null }>('SELECT MAX(touched) AS last FROM qcore_sessions').one().last ?? 0) + 1;
     this.#sql.exec(
       'INSERT INTO qcore_session_entries (session_id, seq, message_index, entry) VALUES (?, ?, ?, ?)',
       sessionId,
@@ -65,21 +69,23 @@ export class DurableObjectSessionStore implements SessionStore {
     );
     if (summary) {
       this.#sql.exec(
-        'UPDATE qcore_sessions SET updated_at = ?, title = ?, message_count = ?, entry_count = ? WHERE id = ?',
+        'UPDATE qcore_sessions SET updated_at = ?, title = ?, message_count = ?, entry_count = ?, touched = ? WHERE id = ?',
         now,
         title,
         summary.message_count + (isMessage ? 1 : 0),
         summary.entry_count + 1,
+        touched,
         sessionId,
       );
     } else {
       this.#sql.exec(
-        'INSERT INTO qcore_sessions (id, created_at, updated_at, title, message_count, entry_count) VALUES (?, ?, ?, ?, ?, 1)',
+        'INSERT INTO qcore_sessions (id, created_at, updated_at, title, message_count, entry_count, touched) VALUES (?, ?, ?, ?, ?, 1, ?)',
         sessionId,
         createdAt,
         now,
         title,
         isMessage ? 1 : 0,
+        touched,
       );
     }
   }
@@ -108,7 +114,7 @@ export class DurableObjectSessionStore implements SessionStore {
   async list(): Promise<SessionInfo[]> {
     return this.#sql
       .exec<{ id: string; created_at: string; updated_at: string; title: string; message_count: number }>(
-        'SELECT id, created_at, updated_at, title, message_count FROM qcore_sessions ORDER BY updated_at DESC, id',
+        'SELECT id, created_at, updated_at, title, message_count FROM qcore_sessions ORDER BY touched DESC',
       )
       .toArray()
       .map((row) => ({
