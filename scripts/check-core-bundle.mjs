@@ -24,7 +24,10 @@ import { build } from 'esbuild';
  * is in the one-protocol rows. Raised again for #12: the whole core to 58,500 for the agent's
  * approvals (held calls, approve/deny, resume: 2.9 KB minified), the write and edit tools' diff
  * previews and `extraBody` (58,205 B measured); the Anthropic row to 13,500 because `extraBody` is
- * applied to every request (+78 B on every row), which took the published row to 13,074 B.
+ * applied to every request (+78 B on every row), which took the published row to 13,074 B. Raised
+ * for #14: the whole core to 60,000 for the durable session client, `connectAgent(url, { sessionId
+ * })` (`connect-session.ts`: reconnects with backoff and Last-Event-ID, resync, commands; 3.9 KB
+ * minified, +1,490 B gzip), and #13's `retry` field in the SSE reader (+53 B); 59,748 B measured.
  */
 const PROTOCOLS = {
   'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_500 },
@@ -34,7 +37,7 @@ const PROTOCOLS = {
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
   'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 58_500 };
+const WHOLE_CORE = { target: 40_000, budget: 60_000 };
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.

@@ -27,14 +27,14 @@ export function corsHeaders(cors: CorsOptions | undefined, request: Request): Re
     : { 'access-control-allow-origin': origin, vary: 'origin' };
 }
 
-/** Answers a preflight: 204 for an allowed origin, 403 otherwise. */
-export function preflightResponse(cors: CorsOptions, request: Request): Response {
+/** Answers a preflight: 204 for an allowed origin, 403 otherwise. `methods` are the endpoint's own. */
+export function preflightResponse(cors: CorsOptions, request: Request, methods = 'POST, OPTIONS'): Response {
   const origin = allowedOrigin(cors, request);
   if (!origin) return new Response(null, { status: 403, headers: { vary: 'origin' } });
   const headers: Record<string, string> = {
     ...corsHeaders(cors, request),
     vary: 'origin, access-control-request-headers',
-    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-methods': methods,
     // `*` does not cover Authorization, so the asked-for headers are named back.
     'access-control-allow-headers':
       request.headers.get('access-control-request-headers') ?? 'authorization, content-type',
