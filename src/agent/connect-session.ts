@@ -140,7 +140,14 @@ export function connectSession(url: string, options: ConnectSessionOptions): Age
   let ended: AgentSessionConnectionEvent | undefined;
   const clean = (text: string): string => clipText(redactSecrets(text, secrets), MAX_MESSAGE_CHARS);
 
+  // Settles when the first attempt to open the event stream has: commands wait for it, so that a
+  // run started at once is watched from its agent_start rather than caught up on by a resync.
+  let firstAttempt!: () => void;
+  const attempted = new Promise<void>((resolve) => {
+    firstAttempt = resolve;
+  });
   const emit = (event: AgentSessionEvent): void => {
+    if (event.type === 'connection') firstAttempt();
     for (const listener of [...listeners]) {
       try {
         listener(event);
@@ -182,6 +189,7 @@ export function connectSession(url: string, options: ConnectSessionOptions): Age
     const route = `connectAgent: ${method} /sessions/${sessionId}${path}`;
     if (problem) throw new AgentSessionError(problem);
     if (ended) throw new AgentSessionError(`${route}: the connection is closed`);
+    await attempted;
     let response: Response;
     try {
       response = await send(method, path, body);
