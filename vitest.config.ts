@@ -60,7 +60,10 @@ export default defineConfig({
               compatibilityDate: '2026-04-01',
               compatibilityFlags: ['enable_request_signal'],
               bindings: { MOCK_URL: inject('mockUrl') },
-              durableObjects: { AGENT_SESSIONS: { className: 'AgentSession', useSQLite: true } },
+              durableObjects: {
+                AGENT_SESSIONS: { className: 'AgentSession', useSQLite: true },
+                SHORT_SESSIONS: { className: 'ShortIdleSession', useSQLite: true },
+              },
             },
           })),
         ],

@@ -227,3 +227,25 @@ describe('control', () => {
     }
   });
 });
+
+describe('idle runs', () => {
+  test('a run with no event for idleTimeoutMs is ended by the watchdog alarm', async () => {
+    // Each event 1.5 s after the last: longer than the 300 ms the short sessions allow.
+    const mock = await mockSession({ turns: [{ ...text('One. Two. Three.'), paceMs: 1_500, deltaSize: 5 }] });
+    const id = mockId(mock.baseUrl);
+    expect((await call('alice', 'POST', `/short/sessions/${id}/prompt`, { prompt: 'Slowly' })).status).toBe(202);
+    await expect
+      .poll(
+        async () => ((await (await call('alice', 'GET', `/short/sessions/${id}`)).json()) as { status: string }).status,
+        {
+          timeout: 8_000,
+          interval: 200,
+        },
+      )
+      .toBe('idle');
+    const state = (await (await call('alice', 'GET', `/short/sessions/${id}`)).json()) as {
+      messages: { role: string; stopReason?: string }[];
+    };
+    expect(state.messages.at(-1)).toMatchObject({ role: 'assistant', stopReason: 'aborted' });
+  });
+});

@@ -13,6 +13,8 @@ import { MemoryWorkspace } from '../../src/tools/memory-workspace.js';
 export interface Env {
   MOCK_URL: string;
   AGENT_SESSIONS: unknown;
+  /** The same sessions with a short idle timeout, under `/short/sessions`. */
+  SHORT_SESSIONS: unknown;
 }
 
 function claude(baseUrl: string): Model {
@@ -30,20 +32,34 @@ function claude(baseUrl: string): Model {
   };
 }
 
-export const AgentSession = defineAgentSession<Env>(
-  (env, sessionId) => ({
-    model: claude(`${env.MOCK_URL}/s/${sessionId}`),
-    systemPrompt: 'You are a test agent.',
-    tools: createCodingTools(new MemoryWorkspace({ 'README.md': '# Durable\n' })),
-    streamOptions: { apiKey: 'sk-test' },
-    beforeToolCall: ({ toolCall }) => (toolCall.name === 'write' ? { ask: true, reason: 'writes a file' } : undefined),
-  }),
-  { watchdogMs: 500, heartbeatMs: 1_000, retryMs: 50 },
-);
-
-export default createAgentSessionHandler<Env>({
-  authorize: (request) => {
-    const user = request.headers.get('x-user');
-    return user ? { identity: user } : false;
-  },
+const setup = (env: Env, sessionId: string) => ({
+  model: claude(`${env.MOCK_URL}/s/${sessionId}`),
+  systemPrompt: 'You are a test agent.',
+  tools: createCodingTools(new MemoryWorkspace({ 'README.md': '# Durable\n' })),
+  streamOptions: { apiKey: 'sk-test' },
+  beforeToolCall: ({ toolCall }: { toolCall: { name: string } }) =>
+    toolCall.name === 'write' ? { ask: true as const, reason: 'writes a file' } : undefined,
 });
+
+export const AgentSession = defineAgentSession<Env>(setup, { watchdogMs: 500, heartbeatMs: 1_000, retryMs: 50 });
+
+/** A run with no event for 300 ms is idle, and the watchdog, every 100 ms, ends it. */
+export const ShortIdleSession = defineAgentSession<Env>(setup, {
+  binding: 'SHORT_SESSIONS',
+  idleTimeoutMs: 300,
+  watchdogMs: 100,
+});
+
+const authorize = (request: Request) => {
+  const user = request.headers.get('x-user');
+  return user ? { identity: user } : false;
+};
+const sessions = createAgentSessionHandler<Env>({ authorize });
+const shortSessions = createAgentSessionHandler<Env>({ binding: 'SHORT_SESSIONS', authorize });
+
+export default {
+  fetch: (request: Request, env: Env) =>
+    new URL(request.url).pathname.startsWith('/short/')
+      ? shortSessions.fetch(request, env)
+      : sessions.fetch(request, env),
+};
