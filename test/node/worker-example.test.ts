@@ -1,21 +1,30 @@
 /**
- * A CI smoke run of examples/worker under `wrangler dev --local`: the real
- * bundler, the real workerd, the example's own wrangler.jsonc, talking to a
+ * A CI smoke run of examples/worker, the durable-session Worker, under
+ * `wrangler dev --local`: the real bundler, the real workerd with its Durable
+ * Objects and their SQLite, the example's own wrangler.jsonc, talking to a
  * mock provider on loopback. No network, no Cloudflare account.
+ *
+ * The example runs as a user has it: a copy outside the repository, with
+ * `qcore` in its node_modules built from this repository (package.json and a
+ * tsup build of dist/), so `qcore/worker` comes through the package's
+ * `workerd` export condition, as `wrangler deploy` would bundle it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectAgent } from '../../src/agent/connect-agent.js';
-import type { AgentEvent } from '../../src/agent/types.js';
-import type { AssistantMessage, ToolResultMessage } from '../../src/ai/types.js';
+import type { AgentSessionState } from '../../src/agent/session-protocol.js';
 import { type MockServer, type MockSessionHandle, startMockServer } from '../../testing/mock-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE = `${ROOT}examples/worker`;
+const EXAMPLE = join(ROOT, 'examples/worker');
 const SECRET = 'smoke-secret-0123456789';
 const KEY = 'sk-ant-worker-fake';
+const PAGE = 'http://localhost:5173';
 
 const OFFLINE_ENV = {
   WRANGLER_SEND_METRICS: 'false',
@@ -24,6 +33,13 @@ const OFFLINE_ENV = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 
+const text = (value: string, extra: Record<string, unknown> = {}) => ({
+  content: [{ type: 'text' as const, text: value }],
+  ...extra,
+});
+
+let base = '';
+let app = '';
 let mock: MockServer;
 let session: MockSessionHandle;
 let wrangler: ChildProcess | undefined;
@@ -52,16 +68,119 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Prom
   }
 }
 
+const AUTH = { authorization: `Bearer ${SECRET}` };
+
+function call(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH) {
+  return fetch(new URL(path, url), {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+interface Frame {
+  id: string | undefined;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** `GET /sessions/:id/events`, read in the background into `frames`. */
+class EventReader {
+  readonly frames: Frame[] = [];
+  readonly #controller = new AbortController();
+  #done: Promise<void> = Promise.resolve();
+
+  static async open(sessionId: string, lastEventId?: string): Promise<EventReader> {
+    const reader = new EventReader();
+    const response = await fetch(new URL(`/sessions/${sessionId}/events`, url), {
+      headers: { ...AUTH, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      signal: reader.#controller.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    reader.#done = reader.#read(response.body as ReadableStream<Uint8Array>);
+    return reader;
+  }
+
+  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = body.getReader();
+    try {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        buffer += decoder.decode(chunk.value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let id: string | undefined;
+          let event = 'message';
+          let data: string | undefined;
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data = line.slice(6);
+          }
+          if (data !== undefined) this.frames.push({ id, event, data: JSON.parse(data) as Record<string, unknown> });
+        }
+      }
+    } catch {
+      // Closed by close().
+    }
+  }
+
+  of(event: string): Frame[] {
+    return this.frames.filter((frame) => frame.event === event);
+  }
+
+  /** Waits until `count` frames of this type have come. */
+  async waitForCount(event: string, count: number, timeoutMs = 20_000): Promise<Frame> {
+    await waitFor(
+      `${count} ${event} frame(s), got ${this.frames.map((f) => f.event).join(', ')}`,
+      () => this.of(event).length >= count,
+      timeoutMs,
+    );
+    return this.of(event)[count - 1] as Frame;
+  }
+
+  async close(): Promise<void> {
+    this.#controller.abort();
+    await this.#done;
+  }
+}
+
+/** The text the run's `message_update` frames streamed. */
+function streamedText(frames: Frame[]): string {
+  return frames
+    .filter((frame) => frame.event === 'message_update')
+    .map((frame) => frame.data.assistantMessageEvent as { type: string; delta?: string })
+    .flatMap((update) => (update.type === 'text_delta' ? [update.delta] : []))
+    .join('');
+}
+
+const seqOf = (frame: Frame) => Number(frame.id?.split('.')[1]);
+
 beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'qcore-worker-example-'));
+  // The package as npm would install it: package.json and dist/ (no type declarations: nothing here checks types).
+  const pkg = join(base, 'copy/worker/node_modules/qcore');
+  mkdirSync(pkg, { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  const building = promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', join(pkg, 'dist'), '--no-dts', '--silent'],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  // The example's files, with its tsconfig.json: its repository `paths` lead nowhere here, so imports fall to node_modules.
+  app = join(base, 'copy/worker');
+  mkdirSync(join(app, 'src'), { recursive: true });
+  for (const file of ['package.json', 'wrangler.jsonc', 'tsconfig.json', 'src/index.ts']) {
+    copyFileSync(join(EXAMPLE, file), join(app, file));
+  }
+
   mock = await startMockServer();
   session = mock.session({
     turns: [
-      // The run the client walks away from: the provider stalls after a few words.
-      {
-        content: [{ type: 'text', text: 'Thinking about it for a long while' }],
-        deltaSize: 4,
-        fault: { type: 'stall', afterEvents: 4 },
-      },
+      // First prompt: a write held for approval, then a read of what it wrote, then the answer.
       {
         content: [
           { type: 'text', text: 'I will write the notes.' },
@@ -79,9 +198,13 @@ beforeAll(async () => {
         content: [{ type: 'toolCall', id: 'toolu_r', name: 'read', arguments: { path: 'notes.md' } }],
         stopReason: 'toolUse',
       },
-      { content: [{ type: 'text', text: 'notes.md says: From the worker.' }] },
+      text('notes.md says: From the worker.'),
+      // Second prompt: a reply slow enough to reconnect in the middle of.
+      text('You asked me to write notes.md, and I did. '.repeat(3), { deltaSize: 8, paceMs: 40 }),
     ],
   });
+  await building;
+
   const port = await freePort();
   url = `http://127.0.0.1:${port}/`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV };
@@ -89,9 +212,9 @@ beforeAll(async () => {
   // The example's own dev script, with the model pointed at the mock and the secrets given as vars.
   const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--var', `MODEL_BASE_URL:${session.baseUrl}`, '--var', `ANTHROPIC_API_KEY:${KEY}`);
-  args.push('--var', `AGENT_SECRET:${SECRET}`);
-  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, args, {
-    cwd: EXAMPLE,
+  args.push('--var', `AGENT_SECRET:${SECRET}`, '--var', 'APPROVE_TOOLS:write', '--var', `CORS_ORIGIN:${PAGE}`);
+  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
+    cwd: app,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,8 +226,8 @@ beforeAll(async () => {
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  await waitFor('wrangler to be ready', () => output.includes(`Ready on http://127.0.0.1:${port}`), 40_000);
-}, 50_000);
+  await waitFor('wrangler to be ready', () => output.includes(`Ready on http://127.0.0.1:${port}`), 60_000);
+}, 90_000);
 
 afterAll(async () => {
   // Signalling wrangler's own PID stops workerd with it.
@@ -117,67 +240,149 @@ afterAll(async () => {
     if (stopped === 'timeout') wrangler.kill('SIGKILL');
   }
   await mock?.close();
+  if (base) rmSync(base, { recursive: true, force: true });
 }, 20_000);
 
-describe('examples/worker under wrangler dev', { timeout: 60_000 }, () => {
-  test('streams a run with a tool writing to the MemoryWorkspace; refuses clients without the secret; a client that leaves aborts its run', async () => {
-    const auth = { authorization: `Bearer ${SECRET}` };
-
-    // 1. A client that leaves while the provider stalls.
-    const leaving = new AbortController();
-    const abandoned = connectAgent(url, { prompt: 'Think hard.' }, { headers: auth, signal: leaving.signal });
-    for await (const event of abandoned) {
-      if (event.type === 'message_update' && event.assistantMessageEvent.type === 'text_delta') leaving.abort();
+describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
+  test('bundles qcore/worker through its workerd condition: sessions extend cloudflare:workers’ DurableObject', () => {
+    const tmp = join(app, '.wrangler/tmp');
+    const bundles = readdirSync(tmp, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('index.js'))
+      .map((file) => readFileSync(join(tmp, file), 'utf8'))
+      .filter((code) => code.includes('createAgentSessionHandler'));
+    expect(bundles.length).toBeGreaterThan(0);
+    for (const code of bundles) {
+      expect(code).toMatch(/import\s*\{\s*DurableObject\d*\s*\}\s*from\s*"cloudflare:workers"/);
+      expect(code).toMatch(/useDurableObjectBase\d*\(DurableObject\d*\)/);
     }
-    expect(await abandoned.result()).toMatchObject({ stopReason: 'aborted' });
+  });
 
-    // 2. Without the secret, or with a wrong one: 401, as an error agent_end.
-    const refusedHeaders: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }];
-    for (const headers of refusedHeaders) {
-      const refused = await connectAgent(url, { prompt: 'hi' }, { headers }).result();
-      expect(refused).toEqual({
-        messages: [],
-        stopReason: 'error',
-        errorMessage: 'connectAgent: HTTP 401: unauthorized',
-        errorKind: 'auth',
-        errorStatus: 401,
+  test('a session: prompt, approve, events to agent_end, its history, a second prompt that sees it, a reconnect that loses nothing; the list; 401 and CORS', async () => {
+    const id = `smoke-${Date.now()}`;
+
+    // Without the secret, or with a wrong one: 401, before anything else.
+    expect((await call('GET', '/sessions', undefined, {})).status).toBe(401);
+    expect(
+      (await call('POST', `/sessions/${id}/prompt`, { prompt: 'hi' }, { authorization: 'Bearer wrong' })).status,
+    ).toBe(401);
+    expect((await call('GET', `/sessions/${id}`, undefined, { authorization: `Bearer ${SECRET}x` })).status).toBe(401);
+    // A session never written is 404.
+    expect((await call('GET', `/sessions/${id}`)).status).toBe(404);
+
+    // 1. The first prompt: the write waits for approval, the run ends awaiting_approval.
+    const events = await EventReader.open(id);
+    try {
+      const started = await call('POST', `/sessions/${id}/prompt`, { prompt: 'Write notes.md, then read it back.' });
+      expect(started.status).toBe(202);
+      const held = await events.waitForCount('agent_end', 1);
+      expect(held.data).toMatchObject({
+        stopReason: 'awaiting_approval',
+        pendingApprovals: [{ toolCallId: 'toolu_w', toolName: 'write', reason: 'write is in APPROVE_TOOLS' }],
       });
+      expect(await (await call('GET', `/sessions/${id}`)).json()).toMatchObject({
+        status: 'awaiting_approval',
+        pendingApprovals: [{ toolCallId: 'toolu_w' }],
+      });
+      expect((await call('POST', `/sessions/${id}/approve`, { toolCallId: 'nope' })).status).toBe(404);
+
+      // 2. Approve: the run goes on, writes into the session's MemoryWorkspace, reads it back.
+      const approved = await call('POST', `/sessions/${id}/approve`, { toolCallId: 'toolu_w' });
+      expect(approved.status).toBe(202);
+      const done = await events.waitForCount('agent_end', 2);
+      expect(done.data.stopReason).toBe('stop');
+      const tools = events.of('tool_execution_end').map((frame) => [frame.data.toolName, frame.data.isError]);
+      expect(tools).toEqual([
+        ['write', false],
+        ['read', false],
+      ]);
+      expect(streamedText(events.frames)).toBe('I will write the notes.notes.md says: From the worker.');
+      const runFrames = events.frames.filter((frame) => frame.event !== 'resync');
+      expect(runFrames.every((frame) => /^\d+\.\d+\.\d+$/.test(frame.id ?? ''))).toBe(true);
+
+      // The history, as stored in the object's SQLite.
+      const state = (await (await call('GET', `/sessions/${id}`)).json()) as AgentSessionState;
+      expect(state).toMatchObject({
+        id,
+        title: 'Write notes.md, then read it back.',
+        status: 'idle',
+        pendingApprovals: [],
+      });
+      expect(state.messages.map((message) => message.role)).toEqual([
+        'user',
+        'assistant',
+        'toolResult',
+        'assistant',
+        'toolResult',
+        'assistant',
+      ]);
+      expect(JSON.stringify(state.messages[4])).toContain('From the worker.');
+    } finally {
+      await events.close();
     }
 
-    // 3. A real run: text, a write into the per-request MemoryWorkspace, a read of it back.
-    const run = connectAgent(url, { prompt: 'Write notes.md, then read it back.' }, { headers: auth });
-    const events: AgentEvent[] = [];
-    for await (const event of run) events.push(event);
-    const text = events
-      .map((e) =>
-        e.type === 'message_update' && e.assistantMessageEvent.type === 'text_delta'
-          ? e.assistantMessageEvent.delta
-          : '',
-      )
-      .join('');
-    expect(text).toBe('I will write the notes.notes.md says: From the worker.');
-    const tools = events.flatMap((e) => (e.type === 'tool_execution_end' ? [[e.toolName, e.isError]] : []));
-    expect(tools).toEqual([
-      ['write', false],
-      ['read', false],
+    // 3. A second prompt sees the history; its watcher leaves mid-reply and comes back with Last-Event-ID.
+    const first = await EventReader.open(id);
+    const second = await call('POST', `/sessions/${id}/prompt`, { prompt: 'What did you write?' });
+    expect(second.status).toBe(202);
+    await waitFor('a few words of the reply', () => streamedText(first.frames).length > 20, 20_000);
+    await first.close();
+    const seen = first.frames.filter((frame) => frame.event !== 'resync');
+    const again = await EventReader.open(id, seen.at(-1)?.id);
+    try {
+      await again.waitForCount('agent_end', 1);
+      expect(again.of('resync')).toEqual([]);
+      expect(streamedText(again.frames)).not.toBe('');
+      const all = [...seen, ...again.frames];
+      const seqs = all.map(seqOf);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
+      expect(all[0]?.event).toBe('agent_start');
+      expect(streamedText(all)).toBe('You asked me to write notes.md, and I did. '.repeat(3));
+    } finally {
+      await again.close();
+    }
+    const lastRequest = session.requests.at(-1)?.body as { messages: { role: string }[] };
+    expect(lastRequest.messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
     ]);
-    const result = await run.result();
-    expect(result.stopReason).toBe('stop');
-    const readResult = result.messages.find(
-      (m): m is ToolResultMessage =>
-        (m as ToolResultMessage).role === 'toolResult' && (m as ToolResultMessage).toolName === 'read',
-    );
-    expect(JSON.stringify(readResult?.content)).toContain('From the worker.');
-    expect((result.messages.at(-1) as AssistantMessage).content).toEqual([
-      { type: 'text', text: 'notes.md says: From the worker.' },
-    ]);
-
-    // The key came from the Worker's env bindings.
     expect(session.requests).toHaveLength(4);
-    expect(session.requests.every((r) => r.headers['x-api-key'] === KEY)).toBe(true);
+    expect(session.requests.every((request) => request.headers['x-api-key'] === KEY)).toBe(true);
 
-    // The abandoned run was aborted on the server too, once a heartbeat met the closed connection.
-    await waitFor('the abandoned run to be aborted', () => output.includes('agent run ended: aborted'), 20_000);
-    expect(output).toContain('agent run ended: stop');
+    // 4. The list: this session, with its title and count.
+    // The list object is told at the end of each run, in the background: poll it briefly.
+    let sessions: { id: string; title: string; messageCount: number }[] = [];
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      sessions = ((await (await call('GET', '/sessions')).json()) as { sessions: typeof sessions }).sessions;
+      if (sessions.some((entry) => entry.id === id && entry.messageCount === 8) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sessions).toContainEqual(
+      expect.objectContaining({ id, title: 'Write notes.md, then read it back.', messageCount: 8 }),
+    );
+
+    // 5. CORS for the page in CORS_ORIGIN, and no one else.
+    const preflight = await fetch(new URL(`/sessions/${id}/prompt`, url), {
+      method: 'OPTIONS',
+      headers: {
+        origin: PAGE,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(PAGE);
+    const stranger = await fetch(new URL(`/sessions/${id}/prompt`, url), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' },
+    });
+    expect(stranger.status).toBe(403);
+    const listed = await call('GET', '/sessions', undefined, { ...AUTH, origin: PAGE });
+    expect(listed.headers.get('access-control-allow-origin')).toBe(PAGE);
   });
 });
