@@ -21,6 +21,7 @@ import { googleEncoder } from '../testing/wire/google-generative-ai.js';
 import { openaiCompletionsEncoder } from '../testing/wire/openai-completions.js';
 import { openaiResponsesEncoder } from '../testing/wire/openai-responses.js';
 import { benchAgent, benchIdleHeap } from './agent.js';
+import { reportDurableLoad } from './durable-load.js';
 import { benchLongSession } from './long-session.js';
 import { benchMcp } from './mcp.js';
 
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
     const heap = benchIdleHeap();
     const kb = heap.bytesPerAgent / 1024;
     console.log(`heap held by one idle Agent: ${kb.toFixed(2)} KB (target ≤ 50 KB): ${kb <= 50 ? 'met' : 'NOT met'}`);
+    await reportDurableLoad();
   } finally {
     child.kill('SIGTERM');
   }
