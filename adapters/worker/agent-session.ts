@@ -64,25 +64,20 @@ export interface AgentSessionObject {
   alarm(): Promise<void>;
 }
 
-type BaseClass = abstract new (ctx: DurableObjectState, env: never) => object;
+/** A class to extend: `DurableObject` from `cloudflare:workers`, or anything with its constructor. */
+export type DurableObjectBaseClass = abstract new (ctx: DurableObjectState, env: never) => object;
 
 /**
- * The class sessions extend. Under workerd the `qcore/worker` entry's
- * `workerd` condition sets it to `DurableObject` from `cloudflare:workers`;
- * elsewhere (Node, where that module does not exist, for types and tests)
- * this stand-in has the same constructor. The runtime needs only `fetch` and
- * `alarm` from the class, which both provide.
+ * What sessions extend where `cloudflare:workers` cannot be imported (Node,
+ * for types and tests): a class with `DurableObject`'s constructor. The
+ * runtime needs only `fetch` and `alarm` from the class, which this provides.
+ * Under workerd the entry's `workerd` condition passes the real one.
  */
-let durableObjectBase: BaseClass = class DurableObjectStandIn {
+class DurableObjectStandIn {
   constructor(
     readonly ctx: DurableObjectState,
     readonly env: unknown,
   ) {}
-};
-
-/** Called by the `workerd` entry with `DurableObject` from `cloudflare:workers`. */
-export function useDurableObjectBase(base: BaseClass): void {
-  durableObjectBase = base;
 }
 
 /** Internal headers from the handler: who asks, and for which session. */
@@ -105,11 +100,20 @@ export function defineAgentSession<Env>(
   setup: AgentSessionSetup<Env>,
   options: AgentSessionOptions = {},
 ): AgentSessionClass<Env> {
+  return defineAgentSessionOn(DurableObjectStandIn, setup, options);
+}
+
+/** `defineAgentSession` with the class to extend given: the `workerd` entry passes `DurableObject`. */
+export function defineAgentSessionOn<Env>(
+  base: DurableObjectBaseClass,
+  setup: AgentSessionSetup<Env>,
+  options: AgentSessionOptions = {},
+): AgentSessionClass<Env> {
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const watchdogMs = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
   const binding = options.binding ?? 'AGENT_SESSIONS';
 
-  class AgentSession extends (durableObjectBase as new (ctx: DurableObjectState, env: Env) => object) {
+  class AgentSession extends (base as unknown as new (ctx: DurableObjectState, env: Env) => object) {
     readonly #state: DurableObjectState;
     readonly #env: Env;
     readonly #store: DurableObjectSessionStore;
@@ -376,7 +380,6 @@ export function defineAgentSession<Env>(
           if (decision.approved) agent.approve(id);
           else agent.deny(id, decision.reason);
         }
-        // Stored first, then sent: a frame's id counts the message it ends.
         recordSession(agent, {
           store: this.#store,
           sessionId,
@@ -386,7 +389,9 @@ export function defineAgentSession<Env>(
         const log = this.#eventLog();
         agent.subscribe((event) => {
           this.#lastEventAt = Date.now();
-          if (event.type === 'message_end') log.stored = this.#store.info(sessionId)?.messageCount ?? log.stored;
+          // recordSession writes every message_end as one entry, but may queue it behind the header (a new
+          // session's first prompt): counted here, not read back from the store, so the frame counts it.
+          if (event.type === 'message_end') log.stored++;
           log.push(event);
         });
         this.#agent = agent;

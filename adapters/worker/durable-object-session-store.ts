@@ -1,7 +1,9 @@
 /**
  * `SessionStore` over a Durable Object's SQLite (`ctx.storage.sql`): the
- * session format's entries, one row each, and a summary row per session so
- * that `list()` reads one row a session. SQLite in a Durable Object is
+ * session format's entries as JSON, in parts of at most `ENTRY_PART_CHARS`
+ * (Cloudflare caps a row at 2 MB, and a message with an image or a long tool
+ * result is bigger), and a summary row per session so that `list()` reads
+ * one row a session. SQLite in a Durable Object is
  * synchronous and its writes are durable before the object's next output
  * leaves, so `append` has stored the entry when it returns.
  */
@@ -15,10 +17,11 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS qcore_session_entries (
   session_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
+  part INTEGER NOT NULL,
   -- The entry's place among the session's messages; NULL for entries that are not messages.
   message_index INTEGER,
   entry TEXT NOT NULL,
-  PRIMARY KEY (session_id, seq)
+  PRIMARY KEY (session_id, seq, part)
 );
 CREATE TABLE IF NOT EXISTS qcore_sessions (
   id TEXT PRIMARY KEY,
@@ -30,6 +33,12 @@ CREATE TABLE IF NOT EXISTS qcore_sessions (
   -- Raised by every append, so list() orders by the last one even within one millisecond.
   touched INTEGER NOT NULL
 );`;
+
+/**
+ * Characters of an entry's JSON per row: at most 3 bytes each in UTF-8, so a
+ * part stays well under Cloudflare's 2 MB a row.
+ */
+export const ENTRY_PART_CHARS = 512 * 1024;
 
 export class DurableObjectSessionStore implements SessionStore {
   readonly #sql: SqlStorage;
@@ -60,13 +69,16 @@ export class DurableObjectSessionStore implements SessionStore {
     const createdAt = entry.type === 'session' && !summary ? entry.createdAt : now;
     const touched =
       (this.#sql.exec<{ last: number | null }>('SELECT MAX(touched) AS last FROM qcore_sessions').one().last ?? 0) + 1;
-    this.#sql.exec(
-      'INSERT INTO qcore_session_entries (session_id, seq, message_index, entry) VALUES (?, ?, ?, ?)',
-      sessionId,
-      summary?.entry_count ?? 0,
-      isMessage ? (summary?.message_count ?? 0) : null,
-      json,
-    );
+    for (let part = 0, at = 0; at < json.length || part === 0; part++, at += ENTRY_PART_CHARS) {
+      this.#sql.exec(
+        'INSERT INTO qcore_session_entries (session_id, seq, part, message_index, entry) VALUES (?, ?, ?, ?, ?)',
+        sessionId,
+        summary?.entry_count ?? 0,
+        part,
+        isMessage ? (summary?.message_count ?? 0) : null,
+        json.slice(at, at + ENTRY_PART_CHARS),
+      );
+    }
     if (summary) {
       this.#sql.exec(
         'UPDATE qcore_sessions SET updated_at = ?, title = ?, message_count = ?, entry_count = ?, touched = ? WHERE id = ?',
@@ -92,23 +104,24 @@ export class DurableObjectSessionStore implements SessionStore {
 
   async read(sessionId: string): Promise<SessionEntry[]> {
     checkId(sessionId);
-    return this.#sql
-      .exec<{ entry: string }>('SELECT entry FROM qcore_session_entries WHERE session_id = ? ORDER BY seq', sessionId)
-      .toArray()
-      .map((row) => JSON.parse(row.entry) as SessionEntry);
+    return joinParts(
+      this.#sql.exec<{ seq: number; entry: string }>(
+        'SELECT seq, entry FROM qcore_session_entries WHERE session_id = ? ORDER BY seq, part',
+        sessionId,
+      ),
+    );
   }
 
   /** The stored messages from `fromIndex` on (counting `message` entries from 0), in order. */
   readMessagesFrom(sessionId: string, fromIndex: number): SessionEntry[] {
     checkId(sessionId);
-    return this.#sql
-      .exec<{ entry: string }>(
-        'SELECT entry FROM qcore_session_entries WHERE session_id = ? AND message_index >= ? ORDER BY seq',
+    return joinParts(
+      this.#sql.exec<{ seq: number; entry: string }>(
+        'SELECT seq, entry FROM qcore_session_entries WHERE session_id = ? AND message_index >= ? ORDER BY seq, part',
         sessionId,
         fromIndex,
-      )
-      .toArray()
-      .map((row) => JSON.parse(row.entry) as SessionEntry);
+      ),
+    );
   }
 
   async list(): Promise<SessionInfo[]> {
@@ -142,6 +155,24 @@ export class DurableObjectSessionStore implements SessionStore {
         messageCount: row.message_count,
       }))[0];
   }
+}
+
+/** Entries from rows in (seq, part) order: the parts of one seq joined, then parsed. */
+function joinParts(rows: Iterable<{ seq: number; entry: string }>): SessionEntry[] {
+  const entries: SessionEntry[] = [];
+  let seq = -1;
+  let parts: string[] = [];
+  const flush = (): void => {
+    if (parts.length > 0) entries.push(JSON.parse(parts.length === 1 ? (parts[0] as string) : parts.join('')));
+    parts = [];
+  };
+  for (const row of rows) {
+    if (row.seq !== seq) flush();
+    seq = row.seq;
+    parts.push(row.entry);
+  }
+  flush();
+  return entries;
 }
 
 function checkId(sessionId: string): void {

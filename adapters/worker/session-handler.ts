@@ -48,7 +48,8 @@ export function createAgentSessionHandler<Env>(options: AgentSessionHandlerOptio
   return {
     async fetch(request, env) {
       const cors = corsHeaders(options.cors, request);
-      if (request.method === 'OPTIONS' && options.cors) return preflightResponse(options.cors, request, 'GET, POST, OPTIONS');
+      if (request.method === 'OPTIONS' && options.cors)
+        return preflightResponse(options.cors, request, 'GET, POST, OPTIONS');
       const namespace = (env as Record<string, unknown>)[binding] as DurableObjectNamespace | undefined;
       if (!namespace || typeof namespace.idFromName !== 'function') {
         console.error(`createAgentSessionHandler: no Durable Object namespace is bound as ${binding}`);

@@ -86,3 +86,21 @@ describe('DurableObjectSessionStore', () => {
     });
   });
 });
+
+describe('DurableObjectSessionStore with large entries', () => {
+  test('an entry bigger than a SQLite row may hold (2 MB) is stored in parts and read back whole', async () => {
+    await withStore(async (store) => {
+      // 3 M characters of which many take 3 bytes in UTF-8: about 7 MB of JSON.
+      const big = user(`${'€'.repeat(1_500_000)}${'x'.repeat(1_500_000)}`);
+      await store.append('big', { type: 'message', message: big });
+      await store.append('big', { type: 'message', message: assistant('small') });
+      const entries = await store.read('big');
+      expect(entries).toHaveLength(2);
+      expect(entries[0]).toEqual({ type: 'message', message: big });
+      expect(store.readMessagesFrom('big', 1).map((entry) => entry.type === 'message' && entry.message.role)).toEqual([
+        'assistant',
+      ]);
+      expect((await store.list())[0]).toMatchObject({ id: 'big', messageCount: 2 });
+    });
+  });
+});

@@ -326,12 +326,9 @@ describe('a durable session across an eviction (miniflare: dispose, then a new i
     }
   }, 30_000);
 
-  // BUG (adapters/worker/agent-session.ts with src/session/record-session.ts): in a new session the
-  // header entry is appended first, so the prompt's message entry is queued behind it and stored a
-  // microtask later; the log's subscriber reads messageCount 0, and every frame up to the next
-  // message_end says stored 0 instead of 1. A client back with such an id after an eviction is sent
-  // the prompt again (fromIndex 0). Marked `fails` until that is fixed: then drop `.fails`.
-  test.fails("the frame that ends a new session's first prompt counts it as stored", async () => {
+  // Found by this test: in a new session the header is appended first, so the prompt's entry was
+  // queued behind it and the log read a stored count of 0. The log now counts each message_end.
+  test("the frame that ends a new session's first prompt counts it as stored", async () => {
     const session = mock.session({ turns: [text('Hello.')] });
     const path = `/sessions/${session.id}`;
     const events = await harness.worker.events('alice', `${path}/events`);

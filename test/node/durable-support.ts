@@ -87,8 +87,6 @@ export async function bundleDurableWorker(outDir: string): Promise<string> {
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
     external: ['cloudflare:*'],
-    // The package says "sideEffects": false, which would drop workerd.ts's useDurableObjectBase(DurableObject) call.
-    ignoreAnnotations: true,
     outfile,
     logLevel: 'error',
   });

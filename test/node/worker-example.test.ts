@@ -253,7 +253,7 @@ describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
     expect(bundles.length).toBeGreaterThan(0);
     for (const code of bundles) {
       expect(code).toMatch(/import\s*\{\s*DurableObject\d*\s*\}\s*from\s*"cloudflare:workers"/);
-      expect(code).toMatch(/useDurableObjectBase\d*\(DurableObject\d*\)/);
+      expect(code).toMatch(/defineAgentSessionOn\d*\(DurableObject\d*,/);
     }
   });
 
