@@ -5,11 +5,23 @@
  * cost. A saved conversation (`show`) is drawn the same way from its
  * messages.
  *
+ * The same events come from a local `Agent` or from a session on a durable
+ * Worker (`connectAgent`). A Worker's run can also stop on tool calls that
+ * wait for approval (drawn as held until the run goes on), and a page can
+ * join a run that is already going (`show` with `open`).
+ *
  * Model output and file contents are untrusted: everything is written as
  * text nodes, except the assistant's markdown, which goes through
  * `renderMarkdown` (marked, then DOMPurify) and nothing else.
  */
-import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessage, AssistantMessageEvent } from 'qcore';
+import type {
+  AgentEvent,
+  AgentMessage,
+  AgentToolResult,
+  AssistantMessage,
+  AssistantMessageEvent,
+  PendingApproval,
+} from 'qcore';
 import { renderMarkdown } from './markdown.js';
 
 export class ChatView {
@@ -19,6 +31,12 @@ export class ChatView {
   /** The markdown of each text block so far, re-rendered as it grows. */
   readonly #texts = new Map<number, string>();
   readonly #tools = new Map<string, HTMLElement>();
+  /**
+   * The messages of a run that is not over, drawn already but not yet in a
+   * usage line: a run that waits for approval (its usage comes when the run
+   * it goes on with ends), or one joined while it was going.
+   */
+  #openRun: AgentMessage[] = [];
 
   constructor(log: HTMLElement) {
     this.#log = log;
@@ -34,7 +52,10 @@ export class ChatView {
         this.#update(event.assistantMessageEvent);
         break;
       case 'message_end':
-        if (roleOf(event.message) === 'assistant') this.#endAssistant();
+        if (roleOf(event.message) !== 'assistant') break;
+        // A reply whose start came before this page joined the run: drawn whole, as it ended.
+        if (!this.#assistant) this.#drawReply(event.message as AssistantMessage);
+        this.#endAssistant();
         break;
       case 'tool_execution_start':
         this.#startTool(event.toolCallId, event.toolName, event.args);
@@ -43,11 +64,30 @@ export class ChatView {
         this.#endTool(event.toolCallId, event.result, event.isError);
         break;
       case 'agent_end':
+        if (event.stopReason === 'awaiting_approval') {
+          // Not over: it goes on once the held calls are answered, and its usage line comes then.
+          this.#openRun = mergeRun(this.#openRun, event.messages);
+          this.hold(event.pendingApprovals ?? []);
+          break;
+        }
         if (event.stopReason === 'error') this.notice(event.errorMessage ?? 'The run failed.', 'error');
         else if (event.stopReason === 'aborted') this.notice('Stopped.', 'info');
         else if (event.stopReason === 'maxTurns') this.notice('Stopped after too many turns.', 'info');
-        this.#usage(event.messages);
+        this.#usage(mergeRun(this.#openRun, event.messages));
+        this.#openRun = [];
         break;
+    }
+  }
+
+  /** Marks tool calls as held for approval: their lines wait until the run goes on. */
+  hold(calls: readonly PendingApproval[]): void {
+    for (const call of calls) {
+      if (!this.#tools.has(call.toolCallId)) this.#startTool(call.toolCallId, call.toolName, call.args);
+      const line = this.#tools.get(call.toolCallId);
+      if (!line) continue;
+      line.className = 'tool held';
+      setText(line, '.status', '?');
+      setText(line, '.summary', call.reason ? `waits for approval: ${call.reason}` : 'waits for approval');
     }
   }
 
@@ -61,14 +101,19 @@ export class ChatView {
     this.#blocks.clear();
     this.#texts.clear();
     this.#tools.clear();
+    this.#openRun = [];
   }
 
   /**
    * Draws a saved conversation as it looked when it happened: each run's
    * messages, with its usage line after its last one (a run starts at a
    * user message).
+   *
+   * `open`: the last run is not over (it runs, or waits for approval of
+   * `held`), so its calls without results stay open and its usage line
+   * comes with its `agent_end`.
    */
-  show(messages: readonly AgentMessage[]): void {
+  show(messages: readonly AgentMessage[], options: { open?: boolean; held?: readonly PendingApproval[] } = {}): void {
     this.clear();
     let run: AgentMessage[] = [];
     for (const message of messages) {
@@ -86,9 +131,14 @@ export class ChatView {
         this.notice('Earlier messages were compacted into a summary the agent still has.', 'info');
       }
     }
-    this.#usage(run);
-    // A call that never got its result (the page closed mid-run) is no longer running.
-    for (const id of [...this.#tools.keys()]) this.#endTool(id, { content: [] }, true);
+    if (options.open) {
+      this.#openRun = run;
+      this.hold(options.held ?? []);
+    } else {
+      this.#usage(run);
+      // A call that never got its result (the page closed mid-run) is no longer running.
+      for (const id of [...this.#tools.keys()]) this.#endTool(id, { content: [] }, true);
+    }
     this.#scrollToEnd();
   }
 
@@ -110,6 +160,17 @@ export class ChatView {
 
   /** A finished reply at once: its thinking and text blocks, then a line per tool call, then why it stopped. */
   #addAssistant(message: AssistantMessage): void {
+    this.#drawReply(message);
+    this.#endAssistant();
+    for (const part of message.content) {
+      if (part.type === 'toolCall') this.#startTool(part.id, part.name, part.arguments);
+    }
+    if (message.stopReason === 'error') this.notice(message.errorMessage ?? 'The run failed.', 'error');
+    else if (message.stopReason === 'aborted') this.notice('Stopped.', 'info');
+  }
+
+  /** A reply's bubble with its thinking and text blocks, left open for `#endAssistant`. */
+  #drawReply(message: AssistantMessage): void {
     this.#startAssistant();
     for (const part of message.content) {
       if (part.type === 'thinking') this.#assistant?.append(element('div', 'thinking', part.thinking));
@@ -119,12 +180,6 @@ export class ChatView {
         this.#assistant?.append(block);
       }
     }
-    this.#endAssistant();
-    for (const part of message.content) {
-      if (part.type === 'toolCall') this.#startTool(part.id, part.name, part.arguments);
-    }
-    if (message.stopReason === 'error') this.notice(message.errorMessage ?? 'The run failed.', 'error');
-    else if (message.stopReason === 'aborted') this.notice('Stopped.', 'info');
   }
 
   #update(event: AssistantMessageEvent): void {
@@ -166,6 +221,14 @@ export class ChatView {
   }
 
   #startTool(id: string, name: string, args: unknown): void {
+    const held = this.#tools.get(id);
+    if (held) {
+      // A call that waited for approval, now running: its line stays where the reply put it.
+      held.className = 'tool running';
+      setText(held, '.status', '…');
+      setText(held, '.summary', '');
+      return;
+    }
     const line = element('div', 'tool running');
     line.append(
       element('span', 'status', '…'),
@@ -182,10 +245,9 @@ export class ChatView {
     if (!line) return;
     line.classList.remove('running');
     line.classList.add(isError ? 'failed' : 'done');
-    const status = line.querySelector('.status');
-    if (status) status.textContent = isError ? '✗' : '✓';
-    const summary = line.querySelector('.summary');
-    if (summary) summary.textContent = summarise(result);
+    line.classList.remove('held');
+    setText(line, '.status', isError ? '✗' : '✓');
+    setText(line, '.summary', summarise(result));
     this.#tools.delete(id);
   }
 
@@ -225,6 +287,25 @@ function roleOf(message: AgentMessage): string | undefined {
   return 'role' in message && typeof message.role === 'string' ? message.role : undefined;
 }
 
+/**
+ * The messages of one run, drawn in parts: the part a page already had (a
+ * run it joined, or the part before an approval) and what its `agent_end`
+ * lists, which may repeat some of them. A message is the same one when its
+ * role and timestamp are.
+ */
+function mergeRun(before: readonly AgentMessage[], after: readonly AgentMessage[]): AgentMessage[] {
+  if (before.length === 0) return [...after];
+  const key = (message: AgentMessage) =>
+    `${roleOf(message)}|${'timestamp' in message ? message.timestamp : ''}|${'toolCallId' in message ? message.toolCallId : ''}`;
+  const seen = new Set(before.map(key));
+  return [...before, ...after.filter((message) => !seen.has(key(message)))];
+}
+
+function setText(parent: HTMLElement, selector: string, text: string): void {
+  const node = parent.querySelector(selector);
+  if (node) node.textContent = text;
+}
+
 function element(tag: string, className: string, text?: string): HTMLElement {
   const node = document.createElement(tag);
   node.className = className;
@@ -233,7 +314,7 @@ function element(tag: string, className: string, text?: string): HTMLElement {
 }
 
 /** The argument a reader cares about: the path, the pattern, or else the JSON. */
-function describeArgs(args: unknown): string {
+export function describeArgs(args: unknown): string {
   if (typeof args !== 'object' || args === null) return '';
   const record = args as Record<string, unknown>;
   const path = typeof record.path === 'string' ? record.path : undefined;

@@ -1,28 +1,39 @@
 /**
  * The History card: the saved chats, most recently updated first, each with
- * its title and when it was last written to. Clicking one opens it.
+ * its title and when it was last written to. Clicking one opens it. The
+ * chats come from IndexedDB when the agent runs in the page, and from the
+ * Worker's `GET /sessions` when it runs there.
  */
-import type { SessionInfo, SessionStore } from 'qcore';
+
+/** One chat in the list: what a `SessionStore`'s `list()` and a Worker's `GET /sessions` both give. */
+export interface HistoryEntry {
+  id: string;
+  title: string;
+  /** ISO 8601. */
+  updatedAt: string;
+  messageCount: number;
+}
 
 export class HistoryList {
   readonly #list: HTMLElement;
-  readonly #store: SessionStore;
+  readonly #read: () => Promise<HistoryEntry[]>;
   readonly #onOpen: (id: string) => void;
   /** Only the latest refresh draws: an older one may finish after it. */
   #generation = 0;
 
-  constructor(list: HTMLElement, store: SessionStore, onOpen: (id: string) => void) {
+  /** `read` lists the chats of wherever the agent runs now. */
+  constructor(list: HTMLElement, read: () => Promise<HistoryEntry[]>, onOpen: (id: string) => void) {
     this.#list = list;
-    this.#store = store;
+    this.#read = read;
     this.#onOpen = onOpen;
   }
 
   /** Reads the list again; `currentId` is marked as the chat on screen. */
   async refresh(currentId: string): Promise<void> {
     const generation = ++this.#generation;
-    let sessions: SessionInfo[];
+    let sessions: HistoryEntry[];
     try {
-      sessions = await this.#store.list();
+      sessions = await this.#read();
     } catch (error) {
       if (generation === this.#generation) {
         this.#list.replaceChildren(paragraph('empty', `Could not read the saved chats: ${messageOf(error)}`));
@@ -39,7 +50,7 @@ export class HistoryList {
     this.#list.replaceChildren(list);
   }
 
-  #item(session: SessionInfo, current: boolean): HTMLElement {
+  #item(session: HistoryEntry, current: boolean): HTMLElement {
     const item = document.createElement('li');
     item.dataset.sessionId = session.id;
     const button = document.createElement('button');

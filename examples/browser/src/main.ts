@@ -5,6 +5,10 @@
  * base URL in the settings. Each chat is a session recorded in IndexedDB as
  * it happens, so the last one opens again after a reload and older ones
  * stay in the History card.
+ *
+ * Or, with "A durable Worker" in the settings, the agent runs in
+ * examples/worker: each chat is a session there (`worker-chat.ts`), drawn
+ * from its events the same way, and History lists the Worker's sessions.
  */
 import {
   Agent,
@@ -19,13 +23,15 @@ import {
   stream,
 } from 'qcore';
 import { IndexedDbSessionStore, LightningFsWorkspace } from 'qcore/browser';
+import { ApprovalList } from './approval-list.js';
 import { ChatView } from './chat-view.js';
 import { FilePreview } from './file-preview.js';
 import { FileTree } from './file-tree.js';
 import { HistoryList } from './history-list.js';
 import { loadSampleProject } from './sample-project.js';
-import { buildModel, loadSettings, missingSetup } from './settings.js';
+import { type AgentMode, buildModel, loadSettings, missingSetup } from './settings.js';
 import { bindSettingsPanel } from './settings-panel.js';
+import { WorkerChat } from './worker-chat.js';
 
 const WORKSPACE_NAME = 'qcore-browser-example';
 const SEEDED_KEY = 'qcore-example:seeded';
@@ -60,8 +66,23 @@ const stopButton = $('#stop', HTMLButtonElement);
 const chat = new ChatView($('#chat-log', HTMLElement));
 const preview = new FilePreview($('#preview-title', HTMLElement), $('#preview-body', HTMLElement), workspace);
 const tree = new FileTree($('#file-tree', HTMLElement), workspace, (path) => void preview.show(path));
-const history = new HistoryList($('#history-list', HTMLElement), sessions, (id) => void openChat(id));
+const history = new HistoryList(
+  $('#history-list', HTMLElement),
+  () => (mode === 'worker' ? worker.list() : sessions.list()),
+  (id) => void (mode === 'worker' ? worker.open(id) : openChat(id)),
+);
 const historyPanel = $('#history-panel', HTMLDetailsElement);
+const worker = new WorkerChat({
+  chat,
+  approvals: new ApprovalList($('#approvals', HTMLElement)),
+  settings,
+  storage,
+  onChange: showWorker,
+  onHistory: () => void refreshHistory(),
+});
+
+/** Where the agent runs now: `settings.mode` changes first, then the page follows it. */
+let mode: AgentMode = settings.mode;
 
 /** The chat on screen: its session, the agent that holds its history, and what records that agent. */
 interface Chat {
@@ -115,7 +136,7 @@ function useChat(id: string, resumed?: LoadedSession): Chat {
       void preview.reload();
     }
     // Once the run's last message is stored, so that its count is right.
-    if (event.type === 'agent_end') void recording.flush().then(() => history.refresh(current.id));
+    if (event.type === 'agent_end') void recording.flush().then(refreshHistory);
   });
   const recording = recordSession(agent, {
     store: sessions,
@@ -130,7 +151,7 @@ function useChat(id: string, resumed?: LoadedSession): Chat {
   } else if (previous) chat.clear(); // The first new chat keeps the page's welcome.
   current = { id, agent, recording, unsubscribe };
   setRunning(false);
-  void history.refresh(id);
+  void refreshHistory();
   return current;
 }
 
@@ -171,7 +192,19 @@ function writtenPaths(event: Extract<AgentEvent, { type: 'tool_execution_end' }>
   }
 }
 
+/** The History list, from wherever the agent runs now, with the chat on screen marked. */
+function refreshHistory(): Promise<void> {
+  return history.refresh(mode === 'worker' ? worker.id : current.id);
+}
+
 function showStatus(): void {
+  document.body.classList.toggle('mode-worker', mode === 'worker');
+  document.body.classList.toggle('reconnecting', mode === 'worker' && worker.connectionState === 'reconnecting');
+  document.body.dataset.connection = mode === 'worker' ? worker.connectionState : 'none';
+  if (mode === 'worker') {
+    status.textContent = worker.statusText();
+    return;
+  }
   const model = buildModel(settings);
   const key = settings.apiKey ? (settings.rememberKey ? 'key remembered' : 'key in memory') : 'no key';
   const where = settings.baseUrl ? ` via ${settings.baseUrl}` : '';
@@ -180,13 +213,25 @@ function showStatus(): void {
 }
 
 function setRunning(running: boolean): void {
+  // In Worker mode the Worker's session says (showWorker).
+  if (mode !== 'page') return;
   sendButton.disabled = running;
   stopButton.disabled = !running;
   document.body.classList.toggle('running', running);
   showStatus();
 }
 
+/** The buttons and status line for the Worker's session. */
+function showWorker(): void {
+  if (mode !== 'worker') return;
+  sendButton.disabled = worker.running || worker.awaiting;
+  stopButton.disabled = !worker.running;
+  document.body.classList.toggle('running', worker.running);
+  showStatus();
+}
+
 async function send(): Promise<void> {
+  if (mode === 'worker') return sendToWorker();
   const { agent, id } = current;
   const text = promptInput.value.trim();
   if (!text || agent.state.isStreaming) return;
@@ -209,6 +254,39 @@ async function send(): Promise<void> {
   }
 }
 
+async function sendToWorker(): Promise<void> {
+  const text = promptInput.value.trim();
+  if (!text || worker.running || worker.awaiting) return;
+  const problem = missingSetup(settings);
+  if (problem) {
+    chat.notice(problem, 'error');
+    settingsPanel.open = true;
+    return;
+  }
+  promptInput.value = '';
+  // Not taken (the chat says why): the prompt comes back to be sent again, unless something else was typed.
+  if (!(await worker.send(text)) && !promptInput.value) promptInput.value = text;
+}
+
+/**
+ * From the page to the Worker or back. A run in the page is stopped, as New
+ * chat stops one; a run in the Worker goes on there without this page.
+ */
+function switchMode(next: AgentMode): void {
+  if (mode === 'page') {
+    current.unsubscribe();
+    current.agent.abort();
+  } else worker.leave();
+  mode = next;
+  if (next === 'worker') worker.start(true);
+  else {
+    useChat(newChatId());
+    void restoreChat();
+  }
+  showStatus();
+  showWorker();
+}
+
 $('#composer', HTMLFormElement).addEventListener('submit', (event) => {
   event.preventDefault();
   void send();
@@ -219,12 +297,16 @@ promptInput.addEventListener('keydown', (event) => {
     void send();
   }
 });
-stopButton.addEventListener('click', () => current.agent.abort());
+stopButton.addEventListener('click', () => {
+  if (mode === 'worker') void worker.stop();
+  else current.agent.abort();
+});
 $('#new-chat', HTMLButtonElement).addEventListener('click', () => {
-  rememberChat(useChat(newChatId()).id);
+  if (mode === 'worker') worker.newChat();
+  else rememberChat(useChat(newChatId()).id);
 });
 historyPanel.addEventListener('toggle', () => {
-  if (historyPanel.open) void history.refresh(current.id);
+  if (historyPanel.open) void refreshHistory();
 });
 $('#load-sample', HTMLButtonElement).addEventListener('click', async () => {
   const written = await loadSampleProject(workspace);
@@ -241,6 +323,9 @@ $('#clear-files', HTMLButtonElement).addEventListener('click', async () => {
 bindSettingsPanel(
   {
     form: $('#settings-form', HTMLFormElement),
+    mode: $('#agent-mode', HTMLSelectElement),
+    pageFields: $('#page-settings', HTMLElement),
+    workerFields: $('#worker-settings', HTMLElement),
     provider: $('#provider', HTMLSelectElement),
     model: $('#model', HTMLInputElement),
     modelList: $('#model-list', HTMLDataListElement),
@@ -249,10 +334,19 @@ bindSettingsPanel(
     rememberKey: $('#remember-key', HTMLInputElement),
     keyNote: $('#key-note', HTMLElement),
     thinking: $('#thinking', HTMLSelectElement),
+    workerUrl: $('#worker-url', HTMLInputElement),
+    workerSecret: $('#worker-secret', HTMLInputElement),
+    rememberSecret: $('#remember-secret', HTMLInputElement),
+    secretNote: $('#secret-note', HTMLElement),
+    originNote: $('#origin-note', HTMLElement),
   },
   settings,
   storage,
-  showStatus,
+  () => {
+    if (settings.mode !== mode) switchMode(settings.mode);
+    else if (mode === 'worker') worker.settingsChanged();
+    showStatus();
+  },
 );
 settingsPanel.open = missingSetup(settings) !== undefined;
 preview.clear();
@@ -265,7 +359,8 @@ useChat(newChatId());
  * what is there.
  */
 async function start(): Promise<void> {
-  await restoreChat();
+  if (mode === 'worker') worker.start(false);
+  else await restoreChat();
   if (!wasSeeded() && (await workspace.readdir('.')).length === 0) {
     await loadSampleProject(workspace);
     markSeeded();

@@ -7,6 +7,10 @@ import { PROVIDER_DEFAULTS, type ProviderKind, type Settings, saveSettings } fro
 
 export interface SettingsPanelElements {
   form: HTMLFormElement;
+  mode: HTMLSelectElement;
+  /** The fields of each mode; the other mode's are hidden. */
+  pageFields: HTMLElement;
+  workerFields: HTMLElement;
   provider: HTMLSelectElement;
   model: HTMLInputElement;
   modelList: HTMLDataListElement;
@@ -15,6 +19,12 @@ export interface SettingsPanelElements {
   rememberKey: HTMLInputElement;
   keyNote: HTMLElement;
   thinking: HTMLSelectElement;
+  workerUrl: HTMLInputElement;
+  workerSecret: HTMLInputElement;
+  rememberSecret: HTMLInputElement;
+  secretNote: HTMLElement;
+  /** Says which origin the Worker's CORS_ORIGIN must list. */
+  originNote: HTMLElement;
 }
 
 export function bindSettingsPanel(
@@ -24,6 +34,7 @@ export function bindSettingsPanel(
   onChange: () => void,
 ): void {
   const { form, provider, model, modelList, baseUrl, apiKey, rememberKey, keyNote, thinking } = elements;
+  const { mode, pageFields, workerFields, workerUrl, workerSecret, rememberSecret, secretNote, originNote } = elements;
 
   const showProvider = () => {
     const defaults = PROVIDER_DEFAULTS[settings.provider];
@@ -51,6 +62,29 @@ export function bindSettingsPanel(
     }
   };
 
+  const showMode = () => {
+    pageFields.hidden = settings.mode !== 'page';
+    workerFields.hidden = settings.mode !== 'worker';
+  };
+
+  const showSecretNote = () => {
+    if (!settings.workerSecret) {
+      secretNote.textContent =
+        'The Worker’s AGENT_SECRET, sent only to the Worker. Whoever holds it runs the Worker’s agent on its model key.';
+    } else {
+      secretNote.textContent = settings.rememberSecret
+        ? 'Stored in this browser’s localStorage, readable by any script on this page’s origin. Untick to delete it.'
+        : 'Stored in this browser’s memory only: closing or reloading the tab forgets it.';
+    }
+  };
+
+  mode.value = settings.mode;
+  workerUrl.value = settings.workerUrl;
+  workerSecret.value = settings.workerSecret;
+  rememberSecret.checked = settings.rememberSecret;
+  originNote.textContent = `The Worker must list this page’s origin, ${location.origin}, in its CORS_ORIGIN.`;
+  showMode();
+  showSecretNote();
   provider.value = settings.provider;
   model.value = settings.modelId;
   baseUrl.value = settings.baseUrl;
@@ -61,6 +95,8 @@ export function bindSettingsPanel(
   showKeyNote();
 
   const update = () => {
+    settings.mode = mode.value === 'worker' ? 'worker' : 'page';
+    showMode();
     const chosen: ProviderKind = provider.value === 'openai-compatible' ? 'openai-compatible' : 'anthropic';
     if (chosen !== settings.provider) {
       // A model id of one provider means nothing to the other.
@@ -76,8 +112,12 @@ export function bindSettingsPanel(
     if (level === 'off' || level === 'minimal' || level === 'low' || level === 'medium' || level === 'high') {
       settings.thinking = level;
     }
+    settings.workerUrl = workerUrl.value.trim();
+    settings.workerSecret = workerSecret.value.trim();
+    settings.rememberSecret = rememberSecret.checked;
     saveSettings(storage, settings);
     showKeyNote();
+    showSecretNote();
     onChange();
   };
 

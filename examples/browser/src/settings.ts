@@ -2,15 +2,24 @@
  * What the user chose in the settings panel, where it is kept, and the model
  * it names.
  *
- * The API key lives in memory only. It reaches localStorage only when the
- * user ticks "Remember the key in this browser", and unticking deletes it.
- * Everything else is harmless and is always remembered.
+ * Where the agent runs: in this page (the model is called from here), or in
+ * a durable Worker (examples/worker: the agent, its model and its key are
+ * there, and this page follows its sessions).
+ *
+ * The API key and the Worker's secret live in memory only. Each reaches
+ * localStorage only when the user ticks its "Remember … in this browser",
+ * and unticking deletes it. Everything else is harmless and is always
+ * remembered.
  */
 import { findModel, type Model, type ReasoningLevel } from 'qcore';
 
 export type ProviderKind = 'anthropic' | 'openai-compatible';
 
+/** `page`: the agent runs in this tab. `worker`: it runs in a durable Worker, which this page follows. */
+export type AgentMode = 'page' | 'worker';
+
 export interface Settings {
+  mode: AgentMode;
   provider: ProviderKind;
   modelId: string;
   /** Empty: the provider's own endpoint. */
@@ -18,6 +27,11 @@ export interface Settings {
   apiKey: string;
   rememberKey: boolean;
   thinking: ReasoningLevel;
+  /** The durable Worker's URL, such as `http://127.0.0.1:8787`. */
+  workerUrl: string;
+  /** Its `AGENT_SECRET`, sent as `Authorization: Bearer …` to the Worker only. */
+  workerSecret: string;
+  rememberSecret: boolean;
 }
 
 export const PROVIDER_DEFAULTS: Record<ProviderKind, { catalog: string; modelId: string; baseUrl: string }> = {
@@ -27,17 +41,22 @@ export const PROVIDER_DEFAULTS: Record<ProviderKind, { catalog: string; modelId:
 
 const SETTINGS_KEY = 'qcore-example:settings';
 const API_KEY_KEY = 'qcore-example:api-key';
+const SECRET_KEY = 'qcore-example:worker-secret';
 
 const THINKING_LEVELS: readonly ReasoningLevel[] = ['off', 'minimal', 'low', 'medium', 'high'];
 
 export function defaultSettings(): Settings {
   return {
+    mode: 'page',
     provider: 'anthropic',
     modelId: PROVIDER_DEFAULTS.anthropic.modelId,
     baseUrl: '',
     apiKey: '',
     rememberKey: false,
     thinking: 'low',
+    workerUrl: '',
+    workerSecret: '',
+    rememberSecret: false,
   };
 }
 
@@ -50,32 +69,65 @@ export function loadSettings(storage: Storage | undefined): Settings {
   if (typeof saved.baseUrl === 'string') settings.baseUrl = saved.baseUrl;
   const thinking = THINKING_LEVELS.find((level) => level === saved.thinking);
   if (thinking) settings.thinking = thinking;
+  if (saved.mode === 'page' || saved.mode === 'worker') settings.mode = saved.mode;
+  if (typeof saved.workerUrl === 'string') settings.workerUrl = saved.workerUrl;
   const key = safeGet(storage, API_KEY_KEY);
   if (key) {
     settings.apiKey = key;
     settings.rememberKey = true;
   }
+  const secret = safeGet(storage, SECRET_KEY);
+  if (secret) {
+    settings.workerSecret = secret;
+    settings.rememberSecret = true;
+  }
   return settings;
 }
 
-/** Saves the settings; the key only with the user's consent, and removes it otherwise. */
+/** Saves the settings; the key and the secret only with the user's consent, and removes them otherwise. */
 export function saveSettings(storage: Storage | undefined, settings: Settings): void {
-  const { provider, modelId, baseUrl, thinking } = settings;
-  safeSet(storage, SETTINGS_KEY, JSON.stringify({ provider, modelId, baseUrl, thinking }));
+  const { mode, provider, modelId, baseUrl, thinking, workerUrl } = settings;
+  safeSet(storage, SETTINGS_KEY, JSON.stringify({ mode, provider, modelId, baseUrl, thinking, workerUrl }));
   if (settings.rememberKey && settings.apiKey) safeSet(storage, API_KEY_KEY, settings.apiKey);
   else safeRemove(storage, API_KEY_KEY);
+  if (settings.rememberSecret && settings.workerSecret) safeSet(storage, SECRET_KEY, settings.workerSecret);
+  else safeRemove(storage, SECRET_KEY);
 }
 
 /**
  * Why a prompt cannot be sent yet, or `undefined`. With no key the page can
  * still talk to a proxy or a local server, but not to the provider itself.
+ * In Worker mode the Worker has the model and the key; the page needs its
+ * URL and its secret.
  */
 export function missingSetup(settings: Settings): string | undefined {
+  if (settings.mode === 'worker') return missingWorkerSetup(settings);
   if (!settings.modelId.trim()) return 'Choose a model in Settings.';
   if (!settings.apiKey && !settings.baseUrl.trim()) {
     return 'Enter an API key in Settings, or set the base URL to a proxy that adds the key for you.';
   }
   return undefined;
+}
+
+function missingWorkerSetup(settings: Settings): string | undefined {
+  const text = settings.workerUrl.trim();
+  if (!text) return 'Enter the URL of the durable Worker in Settings.';
+  const url = workerUrl(settings);
+  if (!url) return `The Worker URL ${JSON.stringify(text)} is not an http:// or https:// URL.`;
+  if (url.username || url.password)
+    return 'Leave user:password@ out of the Worker URL; the secret goes in its own field.';
+  if (!settings.workerSecret) return 'Enter the Worker’s secret (its AGENT_SECRET) in Settings.';
+  return undefined;
+}
+
+/** The Worker URL as typed, parsed; `undefined` unless it is http(s). */
+export function workerUrl(settings: Settings): URL | undefined {
+  try {
+    const url = new URL(settings.workerUrl.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The model the settings name: a catalog model when the id is known, a plain one otherwise. */
