@@ -393,6 +393,8 @@ export function defineAgentSessionOn<Env>(
           // session's first prompt): counted here, not read back from the store, so the frame counts it.
           if (event.type === 'message_end') log.stored++;
           log.push(event);
+          // The identity's list follows each stored message, so a new session shows with its title at once.
+          if (event.type === 'message_end') this.#touchOwnIndex();
         });
         this.#agent = agent;
         return agent;

@@ -29,7 +29,12 @@
  * buffer) the server sends `resync` first: the stored messages the client has not seen, and
  * whether a run is going; then the running message's frames from its `message_start`, if the
  * buffer still holds it; then the live frames. A client drops whatever partial message it had
- * when `resync` comes.
+ * when `resync` comes, and puts `messages` at `fromIndex` of the stored messages: the store may
+ * hold messages no frame announced (the error results written for tool calls an eviction cut).
+ *
+ * A tool call that `beforeToolCall` holds for approval gets no `tool_execution_start`: the run
+ * ends with `agent_end` whose `pendingApprovals` lists it, and `resync` and `GET /sessions/:id`
+ * carry the same list.
  */
 import type { AgentMessage, PendingApproval } from './types.js';
 
