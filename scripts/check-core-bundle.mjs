@@ -28,6 +28,9 @@ import { build } from 'esbuild';
  * for #14: the whole core to 60,000 for the durable session client, `connectAgent(url, { sessionId
  * })` (`connect-session.ts`: reconnects with backoff and Last-Event-ID, resync, commands; 3.9 KB
  * minified, +1,490 B gzip), and #13's `retry` field in the SSE reader (+53 B); 59,748 B measured.
+ * Raised for #15: structured output, a chunk of its own that `stream()` loads when `output` is set
+ * (`structured-output.ts` and `output-schema.ts`, 7.2 KB minified) and the JSON Schema checker
+ * split out of the tools so that it loads on first use: the whole core to 63,500 (63,355 B measured).
  */
 const PROTOCOLS = {
   'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_500 },
@@ -37,7 +40,7 @@ const PROTOCOLS = {
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
   'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 60_000 };
+const WHOLE_CORE = { target: 40_000, budget: 63_500 };
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.

@@ -23,7 +23,7 @@ export {
 export type { HttpErrorReader, ProviderRequest, ResponseConsumer } from './ai/request.js';
 export { defineStreamFunction, ProviderError, parseEventJson, runProviderStream } from './ai/request.js';
 export { readServerSentEvents } from './ai/sse.js';
-export { complete, stream } from './ai/stream.js';
+export { complete, completeObject, StructuredOutputError, stream } from './ai/stream.js';
 export { transformMessages } from './ai/transform-messages.js';
 export type * from './ai/types.js';
 export { calculateCost } from './ai/usage.js';

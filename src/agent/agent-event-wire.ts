@@ -27,10 +27,15 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 type BlockEvent = Exclude<AssistantMessageEvent, { type: 'start' | 'done' | 'error' }>;
 
-/** A block event without its partial; `toolcall_start` adds the call's id and name. */
+/**
+ * A block event without its partial; `toolcall_start` adds the call's id and
+ * name. `object_delta` goes without its object: the client parses it from
+ * the text deltas it already has, so the wire stays linear in the reply.
+ */
 export type AgentWireDelta =
-  | DistributiveOmit<Exclude<BlockEvent, { type: 'toolcall_start' }>, 'partial'>
-  | { type: 'toolcall_start'; contentIndex: number; id: string; name: string };
+  | DistributiveOmit<Exclude<BlockEvent, { type: 'toolcall_start' | 'object_delta' }>, 'partial'>
+  | { type: 'toolcall_start'; contentIndex: number; id: string; name: string }
+  | { type: 'object_delta'; contentIndex: number };
 
 type MessageHead = Omit<AssistantMessage, 'content'>;
 type Block = AssistantMessage['content'][number];
@@ -113,6 +118,13 @@ export class AgentEventEncoder {
     if (event.type === 'start' || event.type === 'done' || event.type === 'error') {
       throw new AgentWireError(`a message_update never carries a ${event.type} event`);
     }
+    // Nothing else changes with it, and its object is what the text deltas already said.
+    if (event.type === 'object_delta') {
+      return {
+        type: 'message_update',
+        assistantMessageEvent: { type: 'object_delta', contentIndex: event.contentIndex },
+      };
+    }
     const { partial: _partial, ...rest } = event;
     let delta = rest as AgentWireDelta;
     const index = event.contentIndex;
@@ -169,6 +181,8 @@ export class AgentEventEncoder {
 export class AgentEventDecoder {
   private live: AssistantMessage | undefined;
   private readonly parsers = new Map<number, PartialJsonParser>();
+  /** Structured output's text blocks: the parser, and how much of the block's text it has read. */
+  private readonly objects = new Map<number, { parser: PartialJsonParser; read: number }>();
   private readonly completed: TurnMessage[] = [];
   private ended = false;
 
@@ -229,6 +243,7 @@ export class AgentEventDecoder {
         if (isAssistant(wire.message)) {
           this.live = structuredClone(wire.message);
           this.parsers.clear();
+          this.objects.clear();
         }
         return wire;
       case 'message_update':
@@ -244,6 +259,7 @@ export class AgentEventDecoder {
           }
           this.live = undefined;
           this.parsers.clear();
+          this.objects.clear();
         }
         this.completed.push(message);
         return { type: 'message_end', message };
@@ -313,6 +329,18 @@ export class AgentEventDecoder {
         this.parsers.delete(index);
         event = { ...delta, partial: message };
         break;
+      case 'object_delta': {
+        let object = this.objects.get(index);
+        if (!object) {
+          object = { parser: new PartialJsonParser(), read: 0 };
+          this.objects.set(index, object);
+        }
+        const text = (content[index] as TextContent).text;
+        object.parser.feed(text.slice(object.read));
+        object.read = text.length;
+        event = { type: 'object_delta', contentIndex: index, object: object.parser.value, partial: message };
+        break;
+      }
       default:
         throw new AgentWireError(`unknown message_update event ${(delta as { type: unknown }).type}`);
     }

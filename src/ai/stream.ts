@@ -1,8 +1,20 @@
 import { getApi } from './api-registry.js';
 import { MessageAssembler } from './assembler.js';
 import { AssistantMessageEventStream } from './event-stream.js';
+import { STRUCTURED_OUTPUT } from './providers/index.js';
 import { modelBaseUrlProblem } from './request.js';
-import type { AssistantMessage, AssistantMessageStream, Context, Model, StreamOptions } from './types.js';
+import type {
+  AssistantMessage,
+  AssistantMessageStream,
+  Context,
+  ErrorKind,
+  InferOutput,
+  Model,
+  OutputIssue,
+  OutputSchema,
+  StreamFunction,
+  StreamOptions,
+} from './types.js';
 
 /**
  * Streams one assistant reply from any provider. Never throws: failures end
@@ -18,7 +30,14 @@ export function stream<TOptions extends StreamOptions = StreamOptions>(
   // Checked here too for protocols registered without runProviderStream: fetch would quote the URL whole.
   const problem = modelBaseUrlProblem(model);
   const streamFunction = getApi(model.api);
-  if (streamFunction && !problem) return streamFunction(model, context, options);
+  if (streamFunction && !problem) {
+    return options?.output === undefined
+      ? streamFunction(model, context, options)
+      : (getApi(STRUCTURED_OUTPUT) as StreamFunction)(model, context, {
+          ...options,
+          inner: streamFunction,
+        } as StreamOptions);
+  }
   const out = new AssistantMessageEventStream();
   new MessageAssembler(model, out).fail('error', problem ?? `No stream function registered for api "${model.api}"`);
   return out;
@@ -31,4 +50,46 @@ export function complete<TOptions extends StreamOptions = StreamOptions>(
   options?: TOptions,
 ): Promise<AssistantMessage> {
   return stream(model, context, options).result();
+}
+
+/**
+ * A structured reply that failed: a provider or network error (`kind` as in
+ * `ErrorKind`), or output that is not JSON or does not match the schema
+ * (`invalid_output`, with the reply's `text` and the `issues`).
+ */
+export class StructuredOutputError extends Error {
+  override name = 'StructuredOutputError';
+  constructor(
+    /** The whole reply, as the stream ended with it. */
+    readonly reply: AssistantMessage,
+  ) {
+    super(reply.errorMessage ?? 'the reply holds no output');
+  }
+  get kind(): ErrorKind {
+    return this.reply.errorKind ?? 'unknown';
+  }
+  /** The reply's text, where the JSON should have been. */
+  get text(): string {
+    return this.reply.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  }
+  get issues(): OutputIssue[] {
+    return this.reply.outputIssues ?? [];
+  }
+}
+
+/**
+ * The value of a structured reply: `stream(model, context, { output })`'s
+ * checked `output`. Rejects with a `StructuredOutputError` when the reply
+ * failed or its output did not match.
+ */
+export async function completeObject<S extends OutputSchema>(
+  model: Model,
+  context: Context,
+  options: StreamOptions & { output: S },
+): Promise<InferOutput<S>> {
+  const reply = await stream(model, context, options).result();
+  if (reply.stopReason === 'error' || reply.stopReason === 'aborted' || !('output' in reply)) {
+    throw new StructuredOutputError(reply);
+  }
+  return reply.output as InferOutput<S>;
 }

@@ -104,6 +104,15 @@ export interface Model<TApi extends Api = Api> {
    */
   extraBody?: Record<string, unknown>;
   compat?: ModelCompat;
+  /**
+   * How the model is asked for structured output (`StreamOptions.output`):
+   * `native` sends the schema in the protocol's own request field
+   * (`response_format`, `text.format`, `responseJsonSchema`,
+   * `output_config.format`, `outputConfig.textFormat`); `tool` forces a call
+   * of one tool whose parameters are the schema. Unset: the protocol's
+   * default (`native`, except `tool` for Anthropic and Bedrock).
+   */
+  structuredOutput?: 'native' | 'tool';
 }
 
 // ---------------------------------------------------------------- content
@@ -229,6 +238,10 @@ export interface AssistantMessage {
   retryAfterMs?: number;
   /** The provider's id for this response, when it sends one. */
   responseId?: string;
+  /** With `StreamOptions.output`: the value the reply held, checked against the schema. */
+  output?: unknown;
+  /** With `errorKind: 'invalid_output'` from the check of `output`: what did not match (the text is in `content`). */
+  outputIssues?: OutputIssue[];
   timestamp: number;
 }
 
@@ -267,6 +280,55 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'tool'; name: st
 /** The fetch signature qcore calls; any spec-compliant fetch fits. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * A Standard Schema (https://standardschema.dev): zod 4, Valibot, ArkType and
+ * others implement it. `jsonSchema` is Standard JSON Schema, which zod 4.2
+ * and later provide; it is how qcore tells the model the shape without
+ * importing the library.
+ */
+export interface StandardSchemaV1<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+    readonly jsonSchema?: { readonly input: (options: { target: string }) => Record<string, unknown> };
+    readonly types?: { readonly input: unknown; readonly output: Output };
+  };
+}
+
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+      }>;
+    };
+
+/** What `output` takes: a Standard Schema (zod and others) or a plain JSON Schema. */
+export type OutputSchema<T = unknown> = StandardSchemaV1<T> | JsonSchema;
+
+/** The value an `OutputSchema` describes. */
+export type InferOutput<S> = S extends StandardSchemaV1<infer T> ? T : unknown;
+
+/** One way the output failed its schema: `path` names where (`[]` for the whole value). */
+export interface OutputIssue {
+  message: string;
+  path: (string | number)[];
+}
+
+/**
+ * The schema as a protocol sends it, set by the structured-output layer from
+ * `output` for a model whose `structuredOutput` is `native`. `strict` is true
+ * when the schema meets OpenAI's strict-mode rules (every property required,
+ * no additional properties).
+ */
+export interface ResponseFormat {
+  name: string;
+  schema: JsonSchema;
+  strict: boolean;
+}
+
 export interface StreamOptions {
   /** Defaults to the provider's environment variable, where `process.env` exists. */
   apiKey?: string;
@@ -290,6 +352,20 @@ export interface StreamOptions {
    * (even only keep-alive comments). Past it the stream ends with an error.
    */
   maxDurationMs?: number;
+  /**
+   * Asks for a JSON value of this shape: a zod schema (or any Standard
+   * Schema) or a plain JSON Schema. The stream adds `object_delta` events as
+   * the value grows, and the final message holds the checked value in
+   * `output`. A reply that does not parse or match ends the stream with
+   * `errorKind: 'invalid_output'` and `outputIssues`.
+   */
+  output?: OutputSchema;
+  /** The output's name, where the request needs one (a tool's or a format's). Default `output`. */
+  outputName?: string;
+  /** With `output`: one more request that shows the model what failed, before giving up. Default false. */
+  repair?: boolean;
+  /** Set by the structured-output layer (see `ResponseFormat`); a protocol that supports it sends it. */
+  responseFormat?: ResponseFormat;
 }
 
 // ---------------------------------------------------------------- events
@@ -309,6 +385,12 @@ export type AssistantMessageEvent =
   | { type: 'toolcall_start'; contentIndex: number; partial: AssistantMessage }
   | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
   | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: AssistantMessage }
+  /**
+   * With `output`: the value parsed so far from the text at `contentIndex`,
+   * after each of its deltas. `object` is the parser's live tree, updated in
+   * place: clone it to keep a snapshot.
+   */
+  | { type: 'object_delta'; contentIndex: number; object: unknown; partial: AssistantMessage }
   | { type: 'done'; reason: 'stop' | 'length' | 'toolUse'; message: AssistantMessage }
   | { type: 'error'; reason: 'error' | 'aborted'; error: AssistantMessage };
 

@@ -1,6 +1,6 @@
 import type { AgentTool, AgentToolResult, ToolExecutionContext, ToolValidation } from '../agent/types.js';
 import type { JsonSchema } from '../ai/types.js';
-import { validateJsonSchema } from './json-schema-validate.js';
+import { jsonSchemaValidator } from './json-schema-validator.js';
 
 /**
  * The slice of the Standard Schema interface qcore uses. zod 4 implements it
@@ -106,7 +106,7 @@ export function defineTool<TSchema extends StandardSchema | JsonSchema, TDetails
           validateStandard(standard, args) as
             | ToolValidation<InferArgs<TSchema>>
             | Promise<ToolValidation<InferArgs<TSchema>>>
-      : (args) => validateJsonSchema(jsonSchema, args) as ToolValidation<InferArgs<TSchema>>,
+      : async (args) => (await jsonSchemaValidator())(jsonSchema, args) as ToolValidation<InferArgs<TSchema>>,
     execute: async (args, context) => definition.execute(args, context),
   };
   if (definition.writes) tool.writes = definition.writes;

@@ -22,6 +22,9 @@
 import type { Engine } from '../engine.js';
 import type { KnownApi, StreamFunction } from '../types.js';
 
+/** The registry's name for structured output's code, which `stream()` wraps around a protocol's. */
+export const STRUCTURED_OUTPUT = 'qcore:structured-output';
+
 /**
  * Each module's default export makes its stream function from the shared
  * code it is handed (`engine.ts`), so that its chunk imports nothing. Bedrock's
@@ -34,4 +37,6 @@ export const builtinLoaders = {
   'openai-responses': () => import('./openai-responses-protocol.js'),
   'google-generative-ai': () => import('./google/google-generative-ai-protocol.js'),
   'bedrock-converse-stream': () => import('./bedrock/bedrock-converse-stream-protocol.js'),
+  // Not a protocol: structured output (`StreamOptions.output`), loaded the same way on first use.
+  [STRUCTURED_OUTPUT]: () => import('../structured-output.js'),
 } as Record<KnownApi, () => Promise<{ default: (engine: Engine) => StreamFunction }>>;
