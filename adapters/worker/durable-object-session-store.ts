@@ -125,9 +125,19 @@ export class DurableObjectSessionStore implements SessionStore {
   }
 
   async list(): Promise<SessionInfo[]> {
+    return this.#infos('ORDER BY touched DESC');
+  }
+
+  /** The one session's summary, or undefined before its first entry. */
+  info(sessionId: string): SessionInfo | undefined {
+    return this.#infos('WHERE id = ?', sessionId)[0];
+  }
+
+  #infos(clause: string, ...bindings: string[]): SessionInfo[] {
     return this.#sql
       .exec<{ id: string; created_at: string; updated_at: string; title: string; message_count: number }>(
-        'SELECT id, created_at, updated_at, title, message_count FROM qcore_sessions ORDER BY touched DESC',
+        `SELECT id, created_at, updated_at, title, message_count FROM qcore_sessions ${clause}`,
+        ...bindings,
       )
       .toArray()
       .map((row) => ({
@@ -137,23 +147,6 @@ export class DurableObjectSessionStore implements SessionStore {
         title: row.title,
         messageCount: row.message_count,
       }));
-  }
-
-  /** The one session's summary, or undefined before its first entry. */
-  info(sessionId: string): SessionInfo | undefined {
-    return this.#sql
-      .exec<{ id: string; created_at: string; updated_at: string; title: string; message_count: number }>(
-        'SELECT id, created_at, updated_at, title, message_count FROM qcore_sessions WHERE id = ?',
-        sessionId,
-      )
-      .toArray()
-      .map((row) => ({
-        id: row.id,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-        title: row.title,
-        messageCount: row.message_count,
-      }))[0];
   }
 }
 
