@@ -1,7 +1,17 @@
 import { EventStream } from '../ai/event-stream.js';
 import { stream as defaultStream } from '../ai/stream.js';
-import type { AssistantMessage, Context, ErrorInfo, Message, Tool, ToolCall, ToolResultMessage } from '../ai/types.js';
+import type {
+  AssistantMessage,
+  Context,
+  ErrorInfo,
+  Message,
+  OutputIssue,
+  Tool,
+  ToolCall,
+  ToolResultMessage,
+} from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
+import { RunOutput, type TurnRequest } from './agent-output.js';
 import { type CompactionOutcome, compactionLimits, runCompaction } from './compaction.js';
 import { estimateFixedTokens } from './context-estimate.js';
 import { ContextTracker } from './context-tracker.js';
@@ -27,6 +37,9 @@ export interface AgentLoopResult extends Partial<ErrorInfo> {
   errorMessage?: string;
   /** With `awaiting_approval`: the calls that wait for an answer. */
   pendingApprovals?: PendingApproval[];
+  /** With `config.output`: the checked answer (`stop`), or what failed its check (`invalid_output`). */
+  output?: unknown;
+  outputIssues?: OutputIssue[];
   /** Messages taken from the queues but not delivered because the run stopped; they belong back in them. */
   undeliveredSteering: TurnMessage[];
   undeliveredFollowUps: TurnMessage[];
@@ -128,6 +141,8 @@ export async function runLoop(
   /** A compaction at the threshold failed: not again in this run, where it would likely fail each turn. */
   let thresholdFailed = false;
   let pendingApprovals: PendingApproval[] | undefined;
+  /** With `config.output`: how each turn asks for the answer, and the answer (`agent-output.ts`). */
+  const answer = config.output === undefined ? undefined : new RunOutput(config);
 
   const append = (message: TurnMessage): void => {
     emit({ type: 'message_start', message });
@@ -190,6 +205,13 @@ export async function runLoop(
         stopReason = 'aborted';
         break outer;
       }
+      if (answer?.problem !== undefined) {
+        for (const message of pending.splice(0)) append(message);
+        stopReason = 'error';
+        errorMessage = answer.problem;
+        errorInfo.errorKind = 'invalid_request';
+        break outer;
+      }
       if (turns >= maxTurns) {
         stopReason = 'maxTurns';
         errorMessage = `Stopped after ${maxTurns} model calls (maxTurns). Send another prompt to go on.`;
@@ -199,6 +221,8 @@ export async function runLoop(
       emit({ type: 'turn_start' });
       for (const message of pending) append(message);
       pending = [];
+      const ask = answer?.turn();
+      if (ask?.prompt) append(ask.prompt);
 
       if (compacting && !thresholdFailed && context.tokens > compactionLimits(config.model, config).threshold) {
         // A failed compaction still sends the request: the reserve may be enough, and an overflow gets one more try.
@@ -216,7 +240,9 @@ export async function runLoop(
         signal,
         outputLimit(config, context.tokens),
         conversion,
+        ask,
       );
+      answer?.settle(assistant);
       messages.push(assistant);
       added.push(assistant);
       context.add(assistant);
@@ -262,7 +288,8 @@ export async function runLoop(
         for (const result of toolResults) append(result);
       } else if (assistant.stopReason === 'toolUse' || (assistant.stopReason === 'length' && hasToolCalls(assistant))) {
         // Calls whose arguments are whole were not cut, even in a reply that was.
-        const outcome = await executeToolCalls(assistant, { config, messages, emit, signal, steeringPending });
+        const run = { config, messages, emit, signal, steeringPending };
+        const outcome = await (answer ? answer.executeToolCalls(assistant, run) : executeToolCalls(assistant, run));
         toolResults = outcome.results;
         for (const result of toolResults) append(result);
         asked = outcome.asked;
@@ -289,6 +316,12 @@ export async function runLoop(
         pendingApprovals = asked;
         break outer;
       }
+      if (answer?.failed !== undefined) {
+        stopReason = 'error';
+        errorMessage = answer.failed;
+        errorInfo.errorKind = 'invalid_output';
+        break outer;
+      }
       if (cutCall) {
         stopReason = 'length';
         errorMessage = `The reply hit the token limit (maxTokens) in the middle of a call to "${cutCall.name}", so none of its tool calls ran. Raise maxTokens (agent.setStreamOptions) and continue.`;
@@ -304,7 +337,8 @@ export async function runLoop(
         steering = [];
         continue;
       }
-      if (toolResults.length > 0) continue;
+      if (toolResults.length > 0 && !answer?.answered) continue;
+      if (answer?.askAgain()) continue;
       break;
     }
     const followUps = config.getFollowUpMessages?.() ?? [];
@@ -321,10 +355,10 @@ export async function runLoop(
     undeliveredFollowUps: pendingAreFollowUps ? pending : [],
   };
   if (errorMessage !== undefined) result.errorMessage = errorMessage;
-  Object.assign(result, errorInfo);
+  Object.assign(result, errorInfo, answer?.outcome(stopReason));
   const end: AgentEvent = { type: 'agent_end', messages: added, stopReason };
   if (errorMessage !== undefined) end.errorMessage = errorMessage;
-  Object.assign(end, errorInfo);
+  Object.assign(end, errorInfo, answer?.outcome(stopReason));
   if (pendingApprovals) {
     result.pendingApprovals = pendingApprovals;
     end.pendingApprovals = pendingApprovals;
@@ -360,6 +394,7 @@ async function streamAssistant(
   signal: AbortSignal,
   maxTokens: number | undefined,
   conversion: IncrementalConversion | undefined,
+  ask?: TurnRequest,
 ): Promise<AssistantMessage> {
   let started = false;
   try {
@@ -375,10 +410,11 @@ async function streamAssistant(
       description: t.description,
       parameters: t.parameters,
     }));
+    if (ask?.tools) tools?.push(...ask.tools);
     const context: Context = { messages: llmMessages };
     if (config.systemPrompt) context.systemPrompt = config.systemPrompt;
     if (tools && tools.length > 0) context.tools = tools;
-    const options = { ...config.streamOptions, signal };
+    const options = { ...config.streamOptions, ...ask?.options, signal };
     if (maxTokens !== undefined) options.maxTokens = maxTokens;
     const apiKey = config.getApiKey ? await config.getApiKey(config.model.provider) : undefined;
     if (apiKey) options.apiKey = apiKey;

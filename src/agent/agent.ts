@@ -1,4 +1,4 @@
-import type { AssistantMessage, Model, StreamOptions, UserMessage } from '../ai/types.js';
+import type { AssistantMessage, InferOutput, Model, OutputSchema, StreamOptions, UserMessage } from '../ai/types.js';
 import { type ApprovalResume, fixedTokensOf, runLoop } from './agent-loop.js';
 import { compactionLimits, runCompaction } from './compaction.js';
 import { ContextTracker } from './context-tracker.js';
@@ -9,6 +9,7 @@ import type {
   AgentMessage,
   AgentOptions,
   AgentQueues,
+  AgentRunOptions,
   AgentRunResult,
   AgentState,
   AgentTool,
@@ -180,16 +181,26 @@ export class Agent {
   /**
    * Starts a run with new input and resolves when it ends. Failures do not
    * reject: they end the run and set `state.error`. Calling it during a run
-   * is an error; use `steer` or `followUp` then.
+   * is an error; use `steer` or `followUp` then. With `output`, the run ends
+   * with the model's answer in that shape, typed, in `result.output` (and
+   * `agent_end`); see `AgentRunOptions`.
    */
-  prompt(input: AgentInput | TurnMessage[]): Promise<AgentRunResult> {
+  prompt<S extends OutputSchema = OutputSchema>(
+    input: AgentInput | TurnMessage[],
+    options?: AgentRunOptions<S>,
+  ): Promise<AgentRunResult<InferOutput<S>>> {
     const messages = Array.isArray(input) ? input.map(toMessage) : [toMessage(input)];
-    return this.start(messages, 'prompt');
+    return this.start(messages, 'prompt', options) as Promise<AgentRunResult<InferOutput<S>>>;
   }
 
-  /** Runs again from the current history, for example after an error or an abort. */
-  continue(): Promise<AgentRunResult> {
-    return this.start([], 'continue');
+  /**
+   * Runs again from the current history, for example after an error, an
+   * abort or answers to held calls; `options` as for `prompt`.
+   */
+  continue<S extends OutputSchema = OutputSchema>(
+    options?: AgentRunOptions<S>,
+  ): Promise<AgentRunResult<InferOutput<S>>> {
+    return this.start([], 'continue', options) as Promise<AgentRunResult<InferOutput<S>>>;
   }
 
   /** Delivers a message as soon as the running tools finish; the calls not yet started are skipped. */
@@ -299,7 +310,11 @@ export class Agent {
     });
   }
 
-  private start(prompts: TurnMessage[], verb: 'prompt' | 'continue'): Promise<AgentRunResult> {
+  private start(
+    prompts: TurnMessage[],
+    verb: 'prompt' | 'continue',
+    output?: AgentRunOptions,
+  ): Promise<AgentRunResult> {
     if (this.#running) {
       return Promise.reject(
         new Error(
@@ -346,7 +361,7 @@ export class Agent {
     const running = runLoop(
       prompts,
       history,
-      this.loopConfig(run),
+      output?.output === undefined ? this.loopConfig(run) : Object.assign(this.loopConfig(run), output),
       (event) => {
         if (!run.abandoned) this.handle(event);
       },

@@ -11,6 +11,8 @@ import type {
   ImageContent,
   Message,
   Model,
+  OutputIssue,
+  OutputSchema,
   StreamOptions,
   TextContent,
   Tool,
@@ -150,13 +152,34 @@ export type AgentStopReason = 'stop' | 'length' | 'aborted' | 'error' | 'maxTurn
  * `errorKind`, `errorStatus` and `retryAfterMs` come from the reply that
  * failed, when one did.
  */
-export interface AgentRunResult extends Partial<ErrorInfo> {
+export interface AgentRunResult<TOutput = unknown> extends Partial<ErrorInfo> {
   /** The messages this run added, in order. */
   messages: TurnMessage[];
   stopReason: AgentStopReason;
   errorMessage?: string;
   /** With `awaiting_approval`: the calls that wait for an answer, in call order. */
   pendingApprovals?: PendingApproval[];
+  /** With `output` asked and `stopReason` `stop`: the answer the run ended with, checked against the schema. */
+  output?: TOutput;
+  /** With `errorKind: 'invalid_output'`: what did not match the schema. */
+  outputIssues?: OutputIssue[];
+}
+
+/**
+ * A run that ends with a typed answer (`prompt(input, { output })`); see
+ * `src/agent/agent-output.ts` for how each turn asks for it.
+ */
+export interface AgentRunOptions<S extends OutputSchema = OutputSchema> {
+  /**
+   * The answer's shape: a zod schema (or any Standard Schema) or a plain JSON
+   * Schema. The run ends when the model gives it, in `output`; an answer
+   * that does not match ends it with `errorKind: 'invalid_output'`.
+   */
+  output?: S;
+  /** The answer's name, where the request needs one (the output tool's). Default `output`. */
+  outputName?: string;
+  /** With `output`: the model is shown what failed once and may answer again, before the run fails. */
+  repair?: boolean;
 }
 
 /** The messages waiting in the agent's queues, in delivery order. */
@@ -273,7 +296,7 @@ export type AgentEventType = AgentEvent['type'];
 
 // ---------------------------------------------------------------- loop
 
-export interface AgentLoopConfig {
+export interface AgentLoopConfig extends AgentRunOptions {
   model: Model;
   systemPrompt?: string;
   tools?: readonly AgentTool[];
@@ -306,7 +329,8 @@ export interface AgentLoopConfig {
 
 // ---------------------------------------------------------------- agent
 
-export interface AgentOptions extends Omit<AgentLoopConfig, 'getSteeringMessages' | 'getFollowUpMessages'> {
+export interface AgentOptions
+  extends Omit<AgentLoopConfig, 'getSteeringMessages' | 'getFollowUpMessages' | keyof AgentRunOptions> {
   /** A history to start from. */
   messages?: AgentMessage[];
   /**

@@ -11,7 +11,7 @@
  */
 import type { Engine } from './engine.js';
 import type { AssistantMessageEventStream } from './event-stream.js';
-import { type PreparedOutput, prepareOutput } from './output-schema.js';
+import { describeIssues, outputMode, type PreparedOutput, prepareOutput } from './output-schema.js';
 import type { PartialJsonParser } from './partial-json.js';
 import type {
   AssistantMessage,
@@ -49,13 +49,7 @@ export default function defineStructuredOutput(engine: Engine): StreamFunction {
   };
 }
 
-/** Protocols that ask with a forced tool unless the model says `native`. */
-const TOOL_BY_DEFAULT = new Set(['anthropic-messages', 'bedrock-converse-stream']);
-
-/** How `model` is asked for structured output. */
-export function outputMode(model: Model): 'native' | 'tool' {
-  return model.structuredOutput ?? (TOOL_BY_DEFAULT.has(model.api) ? 'tool' : 'native');
-}
+export { outputMode };
 
 /** The outcome of reading one reply's JSON. */
 type Checked = { ok: true; value: unknown } | { ok: false; message: string; issues: OutputIssue[] };
@@ -166,11 +160,7 @@ async function check(text: string, prepared: PreparedOutput): Promise<Checked> {
   }
   const result = await prepared.check(value);
   if (result.ok) return result;
-  const message = result.issues
-    .slice(0, 10)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-  return { ok: false, message, issues: result.issues };
+  return { ok: false, message: describeIssues(result.issues), issues: result.issues };
 }
 
 /**
