@@ -22,6 +22,8 @@ export interface RunArgs {
   /** `-p` was given: print mode even on a terminal. */
   print: boolean;
   json: boolean;
+  /** `--output-schema FILE`: the answer must match this JSON Schema file (print mode). */
+  outputSchema?: string;
   provider?: string;
   model?: string;
   baseUrl?: string;
@@ -72,6 +74,7 @@ export type CliArgs = { kind: 'help'; topic?: 'serve' | 'mcp' } | { kind: 'versi
 const RUN_OPTIONS = {
   print: { type: 'string', short: 'p' },
   json: { type: 'boolean' },
+  'output-schema': { type: 'string' },
   provider: { type: 'string' },
   model: { type: 'string', short: 'm' },
   'base-url': { type: 'string' },
@@ -129,7 +132,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values['no-session'] && chosen.length > 0) {
     throw new UsageError(`--no-session cannot be combined with ${chosen[0]}`);
   }
-  if (values.resume && (values.print !== undefined || values.json)) {
+  if (values.resume && (values.print !== undefined || values.json || values['output-schema'] !== undefined)) {
     throw new UsageError(
       '--resume asks which session to open, so it needs the interactive mode; use --continue or --session FILE with -p',
     );
@@ -146,6 +149,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     demo: values.demo === true,
   };
   if (prompt !== undefined) args.prompt = prompt;
+  if (values['output-schema'] !== undefined) {
+    args.outputSchema = nonEmpty('--output-schema', values['output-schema']);
+  }
   if (values.provider !== undefined) args.provider = nonEmpty('--provider', values.provider);
   if (values.model !== undefined) args.model = nonEmpty('--model', values.model);
   if (values['base-url'] !== undefined) args.baseUrl = parseUrl('--base-url', values['base-url']);

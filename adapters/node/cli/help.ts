@@ -54,6 +54,9 @@ Sessions (saved in $QCORE_HOME/sessions, default ~/.qcore/sessions):
 Output:
   -p, --print PROMPT    print mode: only the final answer goes to stdout
   --json                print mode, one JSON agent event per line
+  --output-schema FILE  print mode: the answer must match the JSON Schema in FILE, and
+                        stdout gets it as JSON (with --json: the last line's "output");
+                        one that does not match is shown the model once, then exit 1
   -h, --help            this help
   -v, --version         the version
 

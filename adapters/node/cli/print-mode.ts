@@ -2,11 +2,17 @@
  * One prompt, one answer, for scripts and pipes: stdout gets only the final
  * answer (or, with `--json`, one agent event per line: the `data` JSON of the
  * agent-event wire format, the same encoder the Worker uses); failures go to
- * stderr with exit code 1.
+ * stderr with exit code 1. With `--output-schema FILE` the run ends with an
+ * answer matching that JSON Schema (`agent.prompt(text, { output })`, with
+ * one repair), and stdout gets it as JSON; `--json` shows its `object_delta`
+ * events and the last line, `agent_end`, carries it as `output`.
  */
+import { readFileSync } from 'node:fs';
 import type { Agent } from '../../../src/agent/agent.js';
 import { AgentEventEncoder } from '../../../src/agent/agent-event-wire.js';
-import type { AgentEvent, AgentStopReason } from '../../../src/agent/types.js';
+import type { AgentEvent, AgentRunOptions, AgentStopReason } from '../../../src/agent/types.js';
+import type { JsonSchema } from '../../../src/ai/types.js';
+import { UsageError } from './errors.js';
 import type { LiveView } from './live-view.js';
 import { renderMarkdown } from './markdown/stream.js';
 import { markdownTheme } from './markdown/theme.js';
@@ -25,6 +31,28 @@ export interface PrintModeOptions {
   stopBlocked?: (continuations: number) => Promise<string | undefined>;
   /** For `NO_COLOR`; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** `--output-schema`: the JSON Schema the answer must match (`readOutputSchema`). */
+  outputSchema?: JsonSchema;
+}
+
+/** The JSON Schema in `path` (`--output-schema`); what is wrong with the file is a usage error. */
+export function readOutputSchema(path: string): JsonSchema {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--output-schema: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--output-schema: ${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new UsageError(`--output-schema: ${path} must hold a JSON Schema object, such as {"type": "object", ...}`);
+  }
+  return schema as JsonSchema;
 }
 
 /** Exit code for a run stopped by Ctrl-C, as shells report SIGINT. */
@@ -41,12 +69,14 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
   });
   const onSigint = () => agent.abort();
   process.on('SIGINT', onSigint);
+  // A stop hook's continuation asks for the answer again: the last run's is the one printed.
+  const run: AgentRunOptions | undefined = options.outputSchema && { output: options.outputSchema, repair: true };
   try {
-    let result = await agent.prompt(options.prompt);
+    let result = await agent.prompt(options.prompt, run);
     for (let n = 0; result.stopReason === 'stop' && options.stopBlocked; n++) {
       const more = await options.stopBlocked(n);
       if (more === undefined) break;
-      result = await agent.prompt(more);
+      result = await agent.prompt(more, run);
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -65,7 +95,13 @@ export async function runPrintMode(options: PrintModeOptions): Promise<number> {
     stderr.write(`qcore: ${reason}\n`);
     return 1;
   }
-  if (!options.json) {
+  if (run) {
+    if (end?.output === undefined) {
+      stderr.write('qcore: the run ended without an answer for --output-schema\n');
+      return 1;
+    }
+    if (!options.json) stdout.write(`${JSON.stringify(end.output, null, stdout.isTTY ? 2 : undefined)}\n`);
+  } else if (!options.json) {
     const last = agent.state.messages.findLast(isAssistant);
     const text = last ? assistantText(last).trim() : '';
     // A pipe gets the answer as it is (markdown); a terminal gets it rendered, with only what is safe to show.

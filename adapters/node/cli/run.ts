@@ -26,7 +26,7 @@ import { McpServers } from './mcp-servers.js';
 import { HookRunner } from './permissions/hooks.js';
 import { PermissionPolicy } from './permissions/policy.js';
 import { ToolGate } from './permissions/tool-gate.js';
-import { runPrintMode } from './print-mode.js';
+import { readOutputSchema, runPrintMode } from './print-mode.js';
 import { formatCost, sumUsage } from './render.js';
 import {
   modelRequestFrom,
@@ -59,7 +59,9 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
   const { config, path: configPath } = loadConfig(paths.config);
   registerCustomModels(config);
 
-  const interactive = !args.print && !args.json && stdin.isTTY === true && stdout.isTTY === true;
+  const interactive =
+    !args.print && !args.json && args.outputSchema === undefined && stdin.isTTY === true && stdout.isTTY === true;
+  const outputSchema = args.outputSchema === undefined ? undefined : readOutputSchema(args.outputSchema);
   if (args.demo && args.prompt !== undefined) throw new UsageError('--demo runs its own prompt; leave the prompt out');
   let prompt = args.prompt;
   if (args.resume && !interactive) {
@@ -158,6 +160,7 @@ export async function runAgentCommand(args: RunArgs, io: CliIO): Promise<number>
         stderr,
         progress,
         stopBlocked,
+        ...(outputSchema ? { outputSchema } : {}),
       });
     }
 
