@@ -1,17 +1,15 @@
 /**
  * A small raw client of the durable session routes for the tests: requests
  * as a given user, and an event-stream reader that keeps ids, so tests can
- * check what was sent, in which order, and resume from any point.
+ * check what was sent, in which order, and resume from any point. Both
+ * come from test/support (session-request.ts, sse-frames.ts), shared with
+ * test/node/durable-support.ts, which drives the same routes from Node.
  */
 import { exports } from 'cloudflare:workers';
+import { asUser } from '../support/session-request.js';
+import { SseFrameReader } from '../support/sse-frames.js';
 
 export const BASE = 'https://agents.test';
-
-export interface Frame {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-}
 
 export function call(
   user: string | undefined,
@@ -20,31 +18,11 @@ export function call(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  return exports.default.fetch(
-    new Request(`${BASE}${path}`, {
-      method,
-      headers: {
-        ...(user ? { 'x-user': user } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    }),
-  );
+  return exports.default.fetch(new Request(`${BASE}${path}`, asUser(user, method, body, headers)));
 }
 
-/** An open event stream, read in the background into `frames`. */
-export class EventReader {
-  readonly frames: Frame[] = [];
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #done: Promise<void>;
-  #waiters: (() => void)[] = [];
-
-  constructor(body: ReadableStream<Uint8Array>) {
-    this.#reader = body.getReader();
-    this.#done = this.#read();
-  }
-
+/** `GET /sessions/:id/events` as `user`, read in the background into `frames` (test/support/sse-frames.ts). */
+export class EventReader extends SseFrameReader {
   static async open(user: string, sessionId: string, lastEventId?: string): Promise<EventReader> {
     const response = await call(
       user,
@@ -56,63 +34,6 @@ export class EventReader {
     if (response.status !== 200 || !response.body)
       throw new Error(`events answered ${response.status}: ${await response.text()}`);
     return new EventReader(response.body);
-  }
-
-  async #read(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await this.#reader.read();
-      } catch {
-        break;
-      }
-      if (chunk.done) break;
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        let id: string | undefined;
-        let event = 'message';
-        let data: string | undefined;
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = line.slice(4);
-          else if (line.startsWith('event: ')) event = line.slice(7);
-          else if (line.startsWith('data: ')) data = line.slice(6);
-        }
-        if (data !== undefined) this.frames.push({ id, event, data: JSON.parse(data) as Record<string, unknown> });
-      }
-      for (const wake of this.#waiters.splice(0)) wake();
-    }
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** Waits until a frame matches, or fails after `timeoutMs`. */
-  async waitFor(match: (frame: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no matching frame; got ${this.frames.map((f) => f.event).join(', ')}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
-  /** Frames of a type, in order. */
-  of(event: string): Frame[] {
-    return this.frames.filter((frame) => frame.event === event);
-  }
-
-  async close(): Promise<void> {
-    await this.#reader.cancel().catch(() => {});
-    await this.#done;
   }
 }
 

@@ -2,10 +2,10 @@
  * The browser example in Worker mode, end to end: the agent runs in
  * examples/worker (a Durable Object per chat) under `wrangler dev --local`,
  * set up as test/node/worker-example.test.ts sets it up (a copy outside the
- * repository with qcore built into its node_modules, the model pointed at the
- * loopback mock server, no network), and the page, served by Vite from this
- * repository's source and driven in Debian's Chromium, follows its sessions
- * with connectAgent.
+ * repository with qcore built into its node_modules: support/example-worker.ts;
+ * the model pointed at the loopback mock server, no network), and the page,
+ * served by Vite from this repository's source and driven in Debian's
+ * Chromium, follows its sessions with connectAgent.
  *
  * One conversation streams a reply, holds its write for approval (Approve in
  * the page), and ends; a reload draws the same chat from the Worker's resync;
@@ -14,35 +14,23 @@
  * reply while the Worker is out of reach: the page shows that it reconnects,
  * then joins the run where it is; Stop aborts the Worker's run.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentSessionState } from '../../src/agent/session-protocol.js';
 import { type MockServer, type MockSessionHandle, startMockServer } from '../../testing/mock-server.js';
 import { chromiumArgs, chromiumPath } from '../setup/chromium.js';
+import { ExampleWorker, freePort } from './support/example-worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE = join(ROOT, 'examples/worker');
 const exampleConfig = join(ROOT, 'examples/browser/vite.config.ts');
 const artifacts = join(ROOT, 'artifacts/');
 
 const SECRET = 'durable-e2e-secret-0123456789';
 const KEY = 'sk-ant-durable-e2e-worker-key';
-
-const OFFLINE_ENV = {
-  WRANGLER_SEND_METRICS: 'false',
-  WRANGLER_SEND_ERROR_REPORTS: 'false',
-  WRANGLER_HIDE_BANNER: 'true',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
 
 const NOTE = '# Hello\n\nWritten by the agent in the Worker.\n';
 const FIRST_PROMPT = 'Please write a hello note to notes/hello.md';
@@ -55,41 +43,16 @@ const SLOW_TEXT = `${'Once upon a time an agent lived in a Durable Object and ke
 const STOP_PROMPT = 'Tell me an endless story';
 const STOP_TEXT = 'And then it went on, and on, and on. '.repeat(40);
 
-let base = '';
+let worker: ExampleWorker;
 let mock: MockServer;
 let model: MockSessionHandle;
 let vite: ViteDevServer | undefined;
 let browser: Browser | undefined;
-let wrangler: ChildProcess | undefined;
-let exited: Promise<number | null> | undefined;
-let output = '';
-let workerUrl = '';
 let pageUrl = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; wrangler said:\n${output}`);
-    if (wrangler?.exitCode !== null) throw new Error(`wrangler exited (${wrangler?.exitCode}):\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The Worker's own answer about a session, read past the page. */
 async function sessionState(id: string): Promise<AgentSessionState> {
-  const response = await fetch(new URL(`/sessions/${id}`, workerUrl), {
+  const response = await fetch(new URL(`/sessions/${id}`, worker.url), {
     headers: { authorization: `Bearer ${SECRET}` },
   });
   expect(response.status).toBe(200);
@@ -97,22 +60,8 @@ async function sessionState(id: string): Promise<AgentSessionState> {
 }
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'qcore-browser-durable-'));
-  // As worker-example.test.ts: qcore as npm would install it (package.json and a tsup build of dist/) ...
-  const pkg = join(base, 'worker/node_modules/qcore');
-  mkdirSync(pkg, { recursive: true });
-  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  const building = promisify(execFile)(
-    process.execPath,
-    [join(ROOT, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', join(pkg, 'dist'), '--no-dts', '--silent'],
-    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-  );
-  // ... and the example's files beside it, whose tsconfig `paths` lead nowhere there.
-  const app = join(base, 'worker');
-  mkdirSync(join(app, 'src'), { recursive: true });
-  for (const file of ['package.json', 'wrangler.jsonc', 'tsconfig.json', 'src/index.ts']) {
-    copyFileSync(join(EXAMPLE, file), join(app, file));
-  }
+  // As worker-example.test.ts: a copy of the example with qcore built into its node_modules (building meanwhile).
+  worker = ExampleWorker.copy('qcore-browser-durable-');
 
   mock = await startMockServer();
   // The Worker's model, for every session of it: the first test's turns in order, the second's by prompt.
@@ -156,48 +105,23 @@ beforeAll(async () => {
   const local = vite.resolvedUrls?.local[0];
   if (!local) throw new Error('Vite did not report a URL');
   pageUrl = local;
-  await building;
-
-  const port = await freePort();
-  workerUrl = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV };
-  delete env.CLOUDFLARE_API_TOKEN;
-  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
-  args.push('--var', `MODEL_BASE_URL:${model.baseUrl}`, '--var', `ANTHROPIC_API_KEY:${KEY}`);
-  args.push('--var', `AGENT_SECRET:${SECRET}`, '--var', 'APPROVE_TOOLS:write');
-  // The page's origin, and only it, may call the Worker from a browser.
-  args.push('--var', `CORS_ORIGIN:${new URL(pageUrl).origin}`);
-  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: app,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  wrangler = child;
-  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
-  await waitFor('wrangler to be ready', () => output.includes(`Ready on ${workerUrl}`), 60_000);
+
+  await worker.start({
+    MODEL_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: KEY,
+    AGENT_SECRET: SECRET,
+    APPROVE_TOOLS: 'write',
+    // The page's origin, and only it, may call the Worker from a browser.
+    CORS_ORIGIN: new URL(pageUrl).origin,
+  });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await vite?.close();
-  // Signalling wrangler's own PID stops workerd with it.
-  if (wrangler && wrangler.exitCode === null) {
-    wrangler.kill('SIGTERM');
-    const stopped = await Promise.race([
-      exited,
-      new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000)),
-    ]);
-    if (stopped === 'timeout') wrangler.kill('SIGKILL');
-  }
+  await worker?.stop();
   await mock?.close();
-  if (base) rmSync(base, { recursive: true, force: true });
 }, 30_000);
 
 async function openPage(page: Page): Promise<void> {
@@ -214,12 +138,12 @@ async function useWorker(page: Page): Promise<void> {
   await page.locator('#worker-settings').waitFor();
   expect(await page.isVisible('#page-settings')).toBe(false);
   expect(await page.textContent('#origin-note')).toContain(new URL(pageUrl).origin);
-  await page.fill('#worker-url', workerUrl);
+  await page.fill('#worker-url', worker.url);
   await page.fill('#worker-secret', SECRET);
   await expect.poll(() => page.textContent('#secret-note')).toContain('memory only');
   await page.check('#remember-secret');
   await expect.poll(() => page.textContent('#secret-note')).toContain('Stored in this browser’s localStorage');
-  await expect.poll(() => page.textContent('#status')).toContain(`Worker 127.0.0.1:${new URL(workerUrl).port}`);
+  await expect.poll(() => page.textContent('#status')).toContain(`Worker 127.0.0.1:${new URL(worker.url).port}`);
   await expect.poll(() => page.textContent('#status')).toContain('secret remembered');
 }
 
@@ -250,16 +174,29 @@ async function countAssistantDeltas(page: Page): Promise<void> {
   });
 }
 
+/**
+ * A new browser context whose page is open in Worker mode; `run` drives it,
+ * then the page must have thrown no error. The context is closed either way.
+ */
+async function inWorkerPage(run: (page: Page) => Promise<void>): Promise<void> {
+  const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  try {
+    await openPage(page);
+    await useWorker(page);
+    await run(page);
+    expect(pageErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
 describe('browser example, agent in the durable Worker', () => {
   test('a chat runs in the Worker: streamed, its write approved in the page; a reload draws it again; New chat; History from the Worker opens the first', async () => {
-    const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    try {
-      await openPage(page);
-      await useWorker(page);
+    await inWorkerPage(async (page) => {
       // The Worker's files are not this browser's: the page's file tree is put away.
       expect(await page.isVisible('#worker-note')).toBe(true);
       expect(await page.isVisible('#file-tree')).toBe(false);
@@ -358,22 +295,11 @@ describe('browser example, agent in the durable Worker', () => {
       await page.selectOption('#agent-mode', 'worker');
       await expect.poll(() => chatHtml(page)).toBe(firstChat);
       await expect.poll(() => items.locator('.title').allTextContents()).toEqual([SECOND_PROMPT, FIRST_PROMPT]);
-
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   }, 90_000);
 
   test('a reload in the middle of a reply, with the Worker out of reach for a while: the page says it reconnects, then joins the run where it is; Stop aborts the run in the Worker', async () => {
-    const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    try {
-      await openPage(page);
-      await useWorker(page);
+    await inWorkerPage(async (page) => {
       await page.fill('#prompt', SLOW_PROMPT);
       await page.click('#send');
       const reply = page.locator('.msg.assistant .text');
@@ -412,9 +338,6 @@ describe('browser example, agent in the durable Worker', () => {
       expect(state.status).toBe('idle');
       const last = state.messages.at(-1);
       expect(last?.role === 'assistant' && last.stopReason).toBe('aborted');
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   }, 90_000);
 });

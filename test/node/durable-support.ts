@@ -3,9 +3,9 @@
  * Worker (test/durable/worker.ts) bundled with esbuild, a Miniflare instance
  * whose Durable Object storage persists in a directory, "eviction" as
  * dispose + a new instance on the same directory, and a raw client of the
- * session routes with an event-stream reader that keeps each frame's id and
- * arrival time. Used by test/node/durable-eviction.test.ts and
- * bench/durable-load.ts.
+ * session routes whose event streams are read by test/support/sse-frames.ts
+ * (each frame's id and arrival time kept). Used by
+ * test/node/durable-eviction.test.ts and bench/durable-load.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,6 +15,8 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { asUser } from '../support/session-request.js';
+import { SseFrameReader } from '../support/sse-frames.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -154,15 +156,7 @@ export class DurableWorker {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    return this.mf.dispatchFetch(`${BASE}${path}`, {
-      method,
-      headers: {
-        ...(user ? { 'x-user': user } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    }) as unknown as Promise<Response>;
+    return this.mf.dispatchFetch(`${BASE}${path}`, asUser(user, method, body, headers)) as unknown as Promise<Response>;
   }
 
   /** `call` that expects JSON and a status, and returns the parsed body. */
@@ -182,12 +176,12 @@ export class DurableWorker {
   }
 
   /** Opens `GET <prefix>/sessions/:id/events`, from `lastEventId` if given. */
-  async events(user: string, path: string, lastEventId?: string): Promise<EventReader> {
+  async events(user: string, path: string, lastEventId?: string): Promise<SseFrameReader> {
     const response = await this.call(user, 'GET', path, undefined, lastEventId ? { 'last-event-id': lastEventId } : {});
     if (response.status !== 200 || !response.body) {
       throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
     }
-    return new EventReader(response.body);
+    return new SseFrameReader(response.body);
   }
 
   /** The pid of the workerd process this instance runs (a child of this process whose command is workerd). */
@@ -243,98 +237,8 @@ export class DurableHarness {
   }
 }
 
-export interface Frame {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-  /** `performance.now()` when the chunk that completed the frame was read. */
-  at: number;
-}
-
-/** An open event stream, read in the background into `frames`. */
-export class EventReader {
-  readonly frames: Frame[] = [];
-  /** Set when the stream ended (closed by the server, or cut by an eviction). */
-  ended = false;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #done: Promise<void>;
-  #waiters: (() => void)[] = [];
-
-  constructor(body: ReadableStream<Uint8Array>) {
-    this.#reader = body.getReader();
-    this.#done = this.#read();
-  }
-
-  async #read(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await this.#reader.read();
-      } catch {
-        break;
-      }
-      if (chunk.done) break;
-      const at = performance.now();
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        let id: string | undefined;
-        let event = 'message';
-        let data: string | undefined;
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = line.slice(4);
-          else if (line.startsWith('event: ')) event = line.slice(7);
-          else if (line.startsWith('data: ')) data = line.slice(6);
-        }
-        if (data !== undefined) this.frames.push({ id, event, data: JSON.parse(data) as Record<string, unknown>, at });
-      }
-      this.#wake();
-    }
-    this.ended = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** Waits until a frame at or after index `from` matches, or fails after `timeoutMs`. */
-  async waitFor(match: (frame: Frame) => boolean, timeoutMs = 10_000, from = 0): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.slice(from).find(match);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`no matching frame in ${timeoutMs} ms; got ${this.frames.map((f) => f.event).join(', ')}`);
-      }
-      if (this.ended) throw new Error(`the stream ended; got ${this.frames.map((f) => f.event).join(', ')}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
-  /** Frames of a type, in order. */
-  of(event: string): Frame[] {
-    return this.frames.filter((frame) => frame.event === event);
-  }
-
-  /** The id of the last frame that had one: what a reconnecting client sends as `Last-Event-ID`. */
-  get lastEventId(): string | undefined {
-    return this.frames.findLast((frame) => frame.id !== undefined)?.id;
-  }
-
-  async close(): Promise<void> {
-    await this.#reader.cancel().catch(() => {});
-    await this.#done;
-  }
-}
+/** The event-stream reader, shared with the tests inside workerd (test/durable/session-client.ts). */
+export { type SseFrame as Frame, SseFrameReader as EventReader } from '../support/sse-frames.js';
 
 /** The resident set of a process in KiB (`VmRSS` of /proc/<pid>/status), or undefined if unreadable. */
 export async function rssKiB(pid: number): Promise<number | undefined> {

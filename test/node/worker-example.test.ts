@@ -7,144 +7,59 @@
  * The example runs as a user has it: a copy outside the repository, with
  * `qcore` in its node_modules built from this repository (package.json and a
  * tsup build of dist/), so `qcore/worker` comes through the package's
- * `workerd` export condition, as `wrangler deploy` would bundle it.
+ * `workerd` export condition, as `wrangler deploy` would bundle it
+ * (support/example-worker.ts).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentSessionState } from '../../src/agent/session-protocol.js';
 import { type MockServer, type MockSessionHandle, startMockServer } from '../../testing/mock-server.js';
+import { type SseFrame as Frame, SseFrameReader } from '../support/sse-frames.js';
+import { ExampleWorker } from './support/example-worker.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE = join(ROOT, 'examples/worker');
 const SECRET = 'smoke-secret-0123456789';
 const KEY = 'sk-ant-worker-fake';
 const PAGE = 'http://localhost:5173';
-
-const OFFLINE_ENV = {
-  WRANGLER_SEND_METRICS: 'false',
-  WRANGLER_SEND_ERROR_REPORTS: 'false',
-  WRANGLER_HIDE_BANNER: 'true',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
 
 const text = (value: string, extra: Record<string, unknown> = {}) => ({
   content: [{ type: 'text' as const, text: value }],
   ...extra,
 });
 
-let base = '';
-let app = '';
+let worker: ExampleWorker;
 let mock: MockServer;
 let session: MockSessionHandle;
-let wrangler: ChildProcess | undefined;
-let exited: Promise<number | null> | undefined;
-let output = '';
-let url = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; wrangler said:\n${output}`);
-    if (wrangler?.exitCode !== null) throw new Error(`wrangler exited (${wrangler?.exitCode}):\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const AUTH = { authorization: `Bearer ${SECRET}` };
 
 function call(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH) {
-  return fetch(new URL(path, url), {
+  return fetch(new URL(path, worker.url), {
     method,
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
 }
 
-interface Frame {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** `GET /sessions/:id/events`, read in the background into `frames`. */
-class EventReader {
-  readonly frames: Frame[] = [];
-  readonly #controller = new AbortController();
-  #done: Promise<void> = Promise.resolve();
-
+/** `GET /sessions/:id/events`, read in the background into `frames` (test/support/sse-frames.ts). */
+class EventReader extends SseFrameReader {
   static async open(sessionId: string, lastEventId?: string): Promise<EventReader> {
-    const reader = new EventReader();
-    const response = await fetch(new URL(`/sessions/${sessionId}/events`, url), {
+    const response = await fetch(new URL(`/sessions/${sessionId}/events`, worker.url), {
       headers: { ...AUTH, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-      signal: reader.#controller.signal,
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    reader.#done = reader.#read(response.body as ReadableStream<Uint8Array>);
-    return reader;
-  }
-
-  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const reader = body.getReader();
-    try {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        buffer += decoder.decode(chunk.value, { stream: true });
-        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let id: string | undefined;
-          let event = 'message';
-          let data: string | undefined;
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4);
-            else if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data = line.slice(6);
-          }
-          if (data !== undefined) this.frames.push({ id, event, data: JSON.parse(data) as Record<string, unknown> });
-        }
-      }
-    } catch {
-      // Closed by close().
-    }
-  }
-
-  of(event: string): Frame[] {
-    return this.frames.filter((frame) => frame.event === event);
+    return new EventReader(response.body as ReadableStream<Uint8Array>);
   }
 
   /** Waits until `count` frames of this type have come. */
   async waitForCount(event: string, count: number, timeoutMs = 20_000): Promise<Frame> {
-    await waitFor(
+    await worker.waitFor(
       `${count} ${event} frame(s), got ${this.frames.map((f) => f.event).join(', ')}`,
       () => this.of(event).length >= count,
       timeoutMs,
     );
     return this.of(event)[count - 1] as Frame;
-  }
-
-  async close(): Promise<void> {
-    this.#controller.abort();
-    await this.#done;
   }
 }
 
@@ -160,23 +75,7 @@ function streamedText(frames: Frame[]): string {
 const seqOf = (frame: Frame) => Number(frame.id?.split('.')[1]);
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'qcore-worker-example-'));
-  // The package as npm would install it: package.json and dist/ (no type declarations: nothing here checks types).
-  const pkg = join(base, 'copy/worker/node_modules/qcore');
-  mkdirSync(pkg, { recursive: true });
-  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  const building = promisify(execFile)(
-    process.execPath,
-    [join(ROOT, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', join(pkg, 'dist'), '--no-dts', '--silent'],
-    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-  );
-  // The example's files, with its tsconfig.json: its repository `paths` lead nowhere here, so imports fall to node_modules.
-  app = join(base, 'copy/worker');
-  mkdirSync(join(app, 'src'), { recursive: true });
-  for (const file of ['package.json', 'wrangler.jsonc', 'tsconfig.json', 'src/index.ts']) {
-    copyFileSync(join(EXAMPLE, file), join(app, file));
-  }
-
+  worker = ExampleWorker.copy('qcore-worker-example-');
   mock = await startMockServer();
   session = mock.session({
     turns: [
@@ -203,49 +102,24 @@ beforeAll(async () => {
       text('You asked me to write notes.md, and I did. '.repeat(3), { deltaSize: 8, paceMs: 40 }),
     ],
   });
-  await building;
-
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}/`;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV };
-  delete env.CLOUDFLARE_API_TOKEN;
   // The example's own dev script, with the model pointed at the mock and the secrets given as vars.
-  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
-  args.push('--var', `MODEL_BASE_URL:${session.baseUrl}`, '--var', `ANTHROPIC_API_KEY:${KEY}`);
-  args.push('--var', `AGENT_SECRET:${SECRET}`, '--var', 'APPROVE_TOOLS:write', '--var', `CORS_ORIGIN:${PAGE}`);
-  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: app,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  await worker.start({
+    MODEL_BASE_URL: session.baseUrl,
+    ANTHROPIC_API_KEY: KEY,
+    AGENT_SECRET: SECRET,
+    APPROVE_TOOLS: 'write',
+    CORS_ORIGIN: PAGE,
   });
-  wrangler = child;
-  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  await waitFor('wrangler to be ready', () => output.includes(`Ready on http://127.0.0.1:${port}`), 60_000);
 }, 90_000);
 
 afterAll(async () => {
-  // Signalling wrangler's own PID stops workerd with it.
-  if (wrangler && wrangler.exitCode === null) {
-    wrangler.kill('SIGTERM');
-    const stopped = await Promise.race([
-      exited,
-      new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000)),
-    ]);
-    if (stopped === 'timeout') wrangler.kill('SIGKILL');
-  }
+  await worker?.stop();
   await mock?.close();
-  if (base) rmSync(base, { recursive: true, force: true });
 }, 20_000);
 
 describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
   test('bundles qcore/worker through its workerd condition: sessions extend cloudflare:workers’ DurableObject', () => {
-    const tmp = join(app, '.wrangler/tmp');
+    const tmp = join(worker.app, '.wrangler/tmp');
     const bundles = readdirSync(tmp, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('index.js'))
       .map((file) => readFileSync(join(tmp, file), 'utf8'))
@@ -324,7 +198,7 @@ describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
     const first = await EventReader.open(id);
     const second = await call('POST', `/sessions/${id}/prompt`, { prompt: 'What did you write?' });
     expect(second.status).toBe(202);
-    await waitFor('a few words of the reply', () => streamedText(first.frames).length > 20, 20_000);
+    await worker.waitFor('a few words of the reply', () => streamedText(first.frames).length > 20, 20_000);
     await first.close();
     const seen = first.frames.filter((frame) => frame.event !== 'resync');
     const again = await EventReader.open(id, seen.at(-1)?.id);
@@ -367,7 +241,7 @@ describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
     );
 
     // 5. CORS for the page in CORS_ORIGIN, and no one else.
-    const preflight = await fetch(new URL(`/sessions/${id}/prompt`, url), {
+    const preflight = await fetch(new URL(`/sessions/${id}/prompt`, worker.url), {
       method: 'OPTIONS',
       headers: {
         origin: PAGE,
@@ -377,7 +251,7 @@ describe('examples/worker under wrangler dev', { timeout: 90_000 }, () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(PAGE);
-    const stranger = await fetch(new URL(`/sessions/${id}/prompt`, url), {
+    const stranger = await fetch(new URL(`/sessions/${id}/prompt`, worker.url), {
       method: 'OPTIONS',
       headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' },
     });
