@@ -187,6 +187,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const request: MockRequest = { api, method: req.method, path: rest, headers: flatHeaders(req), body };
     session.requests.push(request);
     const encoder = encoderFor(api);
+    // A request the provider refuses as malformed gets its 400, before any turn is consumed.
+    const refused = encoder.refuse?.(request);
+    if (refused) return answer(res, encoder, refused, request);
     const { contextWindow, variant } = modelSettings(session, request);
     // Over the window, the provider's own error, before any turn is consumed.
     const overflow = contextWindow === undefined ? undefined : contextOverflow(request, contextWindow, variant);

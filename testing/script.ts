@@ -209,6 +209,11 @@ export interface WireEncoder {
    * `measure` is the request as the mock counts it (`measureRequest` in `testing/context.ts`).
    */
   contextOverflow?(measure: MockRequestMeasure, window: number, variant?: MockVariant): MockHttpError | undefined;
+  /**
+   * The provider's real answer to a request it refuses as it reads it (a malformed field, fields that
+   * may not go together), or `undefined` when it takes the request. Checked before any turn is consumed.
+   */
+  refuse?(request: MockRequest): MockHttpError | undefined;
 }
 
 /** A request as the mock's counting rule sees it (see `measureRequest` in `testing/context.ts`). */

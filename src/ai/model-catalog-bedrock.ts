@@ -31,6 +31,7 @@
  * their own or whose switch qcore does not speak.
  */
 import { TEXT, type Traits, vendor } from './model-catalog-vendor.js';
+import type { Model } from './types.js';
 
 /** Every Bedrock model has a `compat`, empty where it needs nothing. */
 const bedrock = vendor('amazon-bedrock', 'bedrock-converse-stream', 'https://bedrock-runtime.us-east-1.amazonaws.com', {
@@ -44,18 +45,47 @@ const ADAPTIVE: Traits = { compat: { supportsCacheControl: true, thinkingFormat:
 /** Claude 4.5 and earlier: extended thinking with a token budget. */
 const BUDGET: Traits = { compat: { supportsCacheControl: true } };
 
+/**
+ * Structured output through Converse's `outputConfig.textFormat`, where it is
+ * documented: Claude Haiku 4.5 ("Get validated JSON results from models"
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html
+ * lists Haiku 4.5, Sonnet 4.5, Opus 4.5 and Opus 4.6 among the supported
+ * models) and Sonnet 4.6 (Anthropic's "Structured outputs" page says generally
+ * available on Amazon Bedrock for Opus 4.6, Sonnet 4.6, Sonnet 4.5, Opus 4.5
+ * and Haiku 4.5: https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
+ * Fable 5.1 and Opus 5.5 are not on those lists, but refuse a forced tool and
+ * cannot stop thinking (https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5),
+ * so the schema field is the only way left (unverified on Bedrock). The other
+ * models get a forced tool, with thinking disabled for that call.
+ */
+export function native<M extends Model>(model: M): M {
+  model.structuredOutput = 'native';
+  return model;
+}
+
 const CLAUDE = [
   // Thinking is always on; the data-retention opt-in is required.
-  bedrock('global.anthropic.claude-fable-5-1', 'Claude Fable 5.1', [10, 50, 0.25, 12.5], 1_000_000, 128_000, ADAPTIVE),
+  native(
+    bedrock(
+      'global.anthropic.claude-fable-5-1',
+      'Claude Fable 5.1',
+      [10, 50, 0.25, 12.5],
+      1_000_000,
+      128_000,
+      ADAPTIVE,
+    ),
+  ),
   // Thinking is always on (effort low to max, default medium).
-  bedrock('global.anthropic.claude-opus-5-5', 'Claude Opus 5.5', [4, 20, 0.2, 5], 1_000_000, 128_000, ADAPTIVE),
+  native(bedrock('global.anthropic.claude-opus-5-5', 'Claude Opus 5.5', [4, 20, 0.2, 5], 1_000_000, 128_000, ADAPTIVE)),
   bedrock('global.anthropic.claude-opus-5', 'Claude Opus 5', [5, 25, 0.5, 6.25], 1_000_000, 128_000, ADAPTIVE),
   bedrock('global.anthropic.claude-opus-4-8', 'Claude Opus 4.8', [5, 25, 0.5, 6.25], 1_000_000, 128_000, ADAPTIVE),
   // Thinking is always on. Cache read after Anthropic's 2026-10-07 cut (unverified on Bedrock).
   bedrock('global.anthropic.claude-sonnet-5-5', 'Claude Sonnet 5.5', [2, 10, 0.1, 2.5], 1_000_000, 128_000, ADAPTIVE),
   bedrock('global.anthropic.claude-sonnet-5', 'Claude Sonnet 5', [2, 10, 0.2, 2.5], 1_000_000, 128_000, ADAPTIVE),
   // The Bedrock card gives 64K output, half of the Anthropic API's.
-  bedrock('global.anthropic.claude-sonnet-4-6', 'Claude Sonnet 4.6', [3, 15, 0.3, 3.75], 1_000_000, 64_000, ADAPTIVE),
+  native(
+    bedrock('global.anthropic.claude-sonnet-4-6', 'Claude Sonnet 4.6', [3, 15, 0.3, 3.75], 1_000_000, 64_000, ADAPTIVE),
+  ),
   // Prompts over 100K tokens cost $0.50 / $2.50 (cache $0.05 / $0.625); these are the short-prompt prices.
   bedrock(
     'global.anthropic.claude-haiku-5-5',
@@ -65,13 +95,15 @@ const CLAUDE = [
     128_000,
     ADAPTIVE,
   ),
-  bedrock(
-    'global.anthropic.claude-haiku-4-5-20251001-v1:0',
-    'Claude Haiku 4.5',
-    [1, 5, 0.1, 1.25],
-    200_000,
-    64_000,
-    BUDGET,
+  native(
+    bedrock(
+      'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+      'Claude Haiku 4.5',
+      [1, 5, 0.1, 1.25],
+      200_000,
+      64_000,
+      BUDGET,
+    ),
   ),
 ];
 

@@ -26,7 +26,7 @@
  * kimi-k2-thinking, kimi-k2-thinking-turbo (retired 2026-05-25);
  * deepseek-chat and deepseek-reasoner (retired 2026-07-24).
  */
-import { BEDROCK_MODELS } from './model-catalog-bedrock.js';
+import { BEDROCK_MODELS, native } from './model-catalog-bedrock.js';
 import { GOOGLE_MODELS } from './model-catalog-google.js';
 import { type Price, TEXT, type Traits, vendor } from './model-catalog-vendor.js';
 import type { Model } from './types.js';
@@ -68,6 +68,18 @@ const ANTHROPIC = [
   // rule (unverified).
   anthropic('claude-haiku-4-5', [1, 5, 0.1, 1.25], 200_000, 64_000),
 ];
+
+/**
+ * Structured output is asked with `output_config.format` on every model here.
+ * "Structured outputs" https://platform.claude.com/docs/en/build-with-claude/structured-outputs
+ * names Opus 4.6, Sonnet 4.6, Sonnet 4.5, Opus 4.5 and Haiku 4.5 (generally
+ * available, no beta header); the later models are taken to have it too
+ * (Vertex AI's Claude page lists Opus 4.7 and says 4.5 and later; unverified on
+ * Anthropic's page for 4.7 and later). Opus 5.5 and Fable 5.1 leave no other
+ * way: they refuse a forced tool and thinking cannot be turned off
+ * (https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5).
+ */
+ANTHROPIC.forEach(native);
 
 // ---------------------------------------------------------------- OpenAI
 

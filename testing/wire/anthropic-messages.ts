@@ -4,7 +4,15 @@
  * per content block, `message_delta` with the stop reason and usage, then
  * `message_stop`. Faults and write sizes are the server's business.
  */
-import { type MockBlock, type MockReply, type MockRequest, splitText, sseEvent, type WireEncoder } from '../script.js';
+import {
+  type MockBlock,
+  type MockHttpError,
+  type MockReply,
+  type MockRequest,
+  splitText,
+  sseEvent,
+  type WireEncoder,
+} from '../script.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -89,6 +97,45 @@ function blockEvents(block: MockBlock, index: number, size: number): string[] {
   return events;
 }
 
+/** An object schema in `schema` (walked whole) that does not say `additionalProperties: false`, if any. */
+export function openObject(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const node = schema as Record<string, unknown>;
+  if (node.type === 'object' && node.additionalProperties !== false) return true;
+  return Object.values(node).some(openObject);
+}
+
+/**
+ * What the Messages API refuses with a 400 `invalid_request_error` before it streams:
+ * - `thinking` on (`enabled` or `adaptive`) with a `tool_choice` that forces a tool (`any` or `tool`),
+ *   in the API's words ("Extended thinking", https://platform.claude.com/docs/en/build-with-claude/extended-thinking:
+ *   thinking works only with `auto` and `none`);
+ * - a malformed `output_config.format` ("Structured outputs",
+ *   https://platform.claude.com/docs/en/build-with-claude/structured-outputs): a type other than
+ *   `json_schema`, a schema that is not an object, or an object schema that does not say
+ *   `additionalProperties: false` (that message is the API's; the first two follow its wording for
+ *   a field of the wrong shape, unverified).
+ */
+function refusal(body: Record<string, unknown>): string | undefined {
+  const choice = (body.tool_choice as { type?: string } | undefined)?.type;
+  const thinking = (body.thinking as { type?: string } | undefined)?.type;
+  if ((choice === 'any' || choice === 'tool') && (thinking === 'enabled' || thinking === 'adaptive')) {
+    return 'Thinking may not be enabled when tool_choice forces tool use.';
+  }
+  const config = body.output_config as { format?: { type?: unknown; schema?: unknown } } | undefined;
+  const format = config?.format;
+  if (format === undefined) return undefined;
+  if (format.type !== 'json_schema') return "output_config.format.type: Input should be 'json_schema'";
+  const schema = format.schema;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    return 'output_config.format.schema: Input should be a valid dictionary';
+  }
+  if (openObject(schema)) {
+    return "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false";
+  }
+  return undefined;
+}
+
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
@@ -151,6 +198,14 @@ export const anthropicEncoder: WireEncoder = {
   errorBody(status, message) {
     const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
     return { type: 'error', error: { type, message } };
+  },
+
+  refuse(request): MockHttpError | undefined {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null) return undefined;
+    const message = refusal(body as Record<string, unknown>);
+    if (message === undefined) return undefined;
+    return { type: 'http', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message } } };
   },
 
   // Anthropic refuses a prompt over the window, and (Claude 3.7 and later) one whose

@@ -10,7 +10,15 @@
  * The CRC here is computed bit by bit, on purpose independent of the
  * client's table-driven one, so each checks the other.
  */
-import { type MockBlock, type MockReply, type MockUsage, splitText, type WireEncoder } from '../script.js';
+import {
+  type MockBlock,
+  type MockHttpError,
+  type MockReply,
+  type MockUsage,
+  splitText,
+  type WireEncoder,
+} from '../script.js';
+import { openObject } from './anthropic-messages.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -141,6 +149,80 @@ function wireUsage(usage: MockUsage): Record<string, number> {
   return wire;
 }
 
+const VALIDATION = 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/';
+
+/** Bedrock's 400: the error type in `x-amzn-errortype`, the message in the body. */
+function badRequest(message: string, type = VALIDATION): MockHttpError {
+  return { type: 'http', status: 400, headers: { 'x-amzn-errortype': type }, body: { message } };
+}
+
+/** AWS's wording for a member that fails its shape's constraint. */
+const constraint = (value: unknown, path: string, rule: string) =>
+  badRequest(
+    `1 validation error detected: Value ${value === undefined ? 'null' : `'${String(value)}'`} at '${path}' failed to satisfy constraint: Member must ${rule}`,
+  );
+
+/**
+ * What ConverseStream refuses with a 400 before it streams:
+ * - a malformed `outputConfig.textFormat`, checked against its shapes in the API reference
+ *   (OutputFormat https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_OutputFormat.html:
+ *   `type` required, `json_schema` its one value, `structure` required; JsonSchemaDefinition
+ *   https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_JsonSchemaDefinition.html:
+ *   `schema` a required string, `name` and `description` optional) in AWS's validation wording; a
+ *   schema that is not a string does not deserialize (SerializationException), one that is not JSON
+ *   is refused (the wording of these two unverified);
+ * - for Claude, what the model refuses, passed on as Bedrock does ("The model returned the following
+ *   errors: …"): an object schema without `additionalProperties: false`, and thinking together with
+ *   a tool choice that forces a tool.
+ */
+function refusal(path: string, body: Record<string, unknown>): MockHttpError | undefined {
+  const claude = path.includes('anthropic.claude');
+  const model = (message: string) => badRequest(`The model returned the following errors: ${message}`);
+  const choice = (body.toolConfig as { toolChoice?: Record<string, unknown> } | undefined)?.toolChoice;
+  const fields = body.additionalModelRequestFields as { thinking?: { type?: string } } | undefined;
+  const thinking = fields?.thinking?.type;
+  if (
+    claude &&
+    choice &&
+    ('any' in choice || 'tool' in choice) &&
+    (thinking === 'enabled' || thinking === 'adaptive')
+  ) {
+    return model('Thinking may not be enabled when tool_choice forces tool use.');
+  }
+  const format = (body.outputConfig as { textFormat?: Record<string, unknown> } | undefined)?.textFormat;
+  if (format === undefined) return undefined;
+  if (format.type !== 'json_schema') {
+    return format.type === undefined
+      ? constraint(undefined, 'outputConfig.textFormat.type', 'not be null')
+      : constraint(format.type, 'outputConfig.textFormat.type', 'satisfy enum value set: [json_schema]');
+  }
+  const structure = format.structure as { jsonSchema?: { schema?: unknown } } | undefined;
+  if (structure?.jsonSchema === undefined) {
+    return constraint(undefined, 'outputConfig.textFormat.structure.jsonSchema', 'not be null');
+  }
+  const schema = structure.jsonSchema.schema;
+  if (schema === undefined)
+    return constraint(undefined, 'outputConfig.textFormat.structure.jsonSchema.schema', 'not be null');
+  if (typeof schema !== 'string') {
+    return badRequest(
+      'Unexpected value type in payload: outputConfig.textFormat.structure.jsonSchema.schema must be a string',
+      'SerializationException',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(schema);
+  } catch {
+    return badRequest('The provided JSON schema is not valid JSON.');
+  }
+  if (claude && openObject(parsed)) {
+    return model(
+      "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false",
+    );
+  }
+  return undefined;
+}
+
 export const bedrockEncoder: WireEncoder = {
   contentType: 'application/vnd.amazon.eventstream',
 
@@ -178,6 +260,13 @@ export const bedrockEncoder: WireEncoder = {
   // Bedrock names the error type in an `x-amzn-errortype` header; the body carries only the message.
   errorBody(_status, message) {
     return { message };
+  },
+
+  refuse(request) {
+    const body = request.body;
+    return typeof body === 'object' && body !== null
+      ? refusal(request.path, body as Record<string, unknown>)
+      : undefined;
   },
 
   contextOverflow({ input }, window) {

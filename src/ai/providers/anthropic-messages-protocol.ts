@@ -87,6 +87,7 @@ interface WireRequestBody {
   tool_choice?: WireToolChoice;
   temperature?: number;
   thinking?: { type: 'enabled'; budget_tokens: number };
+  output_config?: { format: { type: 'json_schema'; schema: unknown } };
 }
 
 // ---------------------------------------------------------------- stream wire format
@@ -193,7 +194,20 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
   }
   if (budget > 0) body.thinking = { type: 'enabled', budget_tokens: budget };
   else if (options.temperature !== undefined) body.temperature = options.temperature;
+  // Structured output, "JSON outputs": https://platform.claude.com/docs/en/build-with-claude/structured-outputs
+  // (generally available, no beta header; it works alongside thinking, unlike a forced tool). Each object
+  // schema must say `additionalProperties: false`, which zod's input schemas leave out: it is added where unset.
+  const format = options.responseFormat;
+  if (format) body.output_config = { format: { type: 'json_schema', schema: JSON.parse(closeObjects(format.schema)) } };
   return body;
+}
+
+/** `schema` as JSON, each object schema that does not say otherwise closed with `additionalProperties: false`. */
+function closeObjects(schema: unknown): string {
+  // An object's own `additionalProperties` wins over the default spread before it.
+  return JSON.stringify(schema, (_key, value) =>
+    value?.type === 'object' ? { additionalProperties: false, ...value } : value,
+  );
 }
 
 function toWireToolChoice(choice: ToolChoice | undefined): WireToolChoice | undefined {

@@ -127,8 +127,11 @@ interface WireRequestBody {
     toolChoice?: WireToolChoice;
   };
   additionalModelRequestFields?: {
-    thinking: { type: 'enabled'; budget_tokens: number } | { type: 'adaptive' };
+    thinking: { type: 'enabled'; budget_tokens: number } | { type: 'adaptive' | 'disabled' };
     output_config?: { effort: 'low' | 'medium' | 'high' };
+  };
+  outputConfig?: {
+    textFormat: { type: 'json_schema'; structure: { jsonSchema: { schema: string; name: string } } };
   };
 }
 
@@ -261,8 +264,8 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
   let maxTokens = options.maxTokens ?? model.maxTokens;
   const level = options.reasoning;
   let thinking: WireRequestBody['additionalModelRequestFields'];
+  const format = model.compat?.thinkingFormat;
   if (model.reasoning && level && level !== 'off' && !forcesTool) {
-    const format = model.compat?.thinkingFormat;
     if (format === 'reasoning_effort') {
       thinking = { thinking: { type: 'adaptive' }, output_config: { effort: EFFORTS[level] } };
     } else if (format !== 'none') {
@@ -274,6 +277,9 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
         budget = Math.max(THINKING_BUDGETS.minimal, maxTokens - MIN_ANSWER_TOKENS);
       if (budget < maxTokens) thinking = { thinking: { type: 'enabled', budget_tokens: budget } };
     }
+  } else if (forcesTool && model.reasoning && format === 'reasoning_effort') {
+    // Adaptive models may think unasked (Claude Opus 5 does by default), and a forced tool needs it off.
+    thinking = { thinking: { type: 'disabled' } };
   }
 
   const body: WireRequestBody = { messages, inferenceConfig: { maxTokens } };
@@ -291,6 +297,20 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
     if (toolChoice) body.toolConfig.toolChoice = toolChoice;
   }
   if (thinking) body.additionalModelRequestFields = thinking;
+  // Structured output: OutputConfig.textFormat, an OutputFormat of type json_schema whose structure is a
+  // JsonSchemaDefinition, the schema a JSON string (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_OutputFormat.html,
+  // https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html). Claude refuses an object
+  // schema without `additionalProperties: false`, which zod's input schemas leave out: it is added where unset.
+  const output = options.responseFormat;
+  if (output) {
+    // An object's own `additionalProperties` wins over the default spread before it.
+    const schema = JSON.stringify(output.schema, (_key, value) =>
+      value?.type === 'object' ? { additionalProperties: false, ...value } : value,
+    );
+    body.outputConfig = {
+      textFormat: { type: 'json_schema', structure: { jsonSchema: { schema, name: output.name } } },
+    };
+  }
   return body;
 }
 
