@@ -11,6 +11,8 @@ const library: Options = {
     // The same names under workerd (the `workerd` export condition): sessions extend its DurableObject.
     'worker-workerd': 'adapters/worker/workerd.ts',
     mcp: 'src/mcp/index.ts',
+    // OpenTelemetry's tracer for qcore's spans; @opentelemetry/api (an optional peer) stays external.
+    otel: 'src/otel/index.ts',
     testing: 'testing/index.ts',
     // Its own entry: importing it from the root would load every protocol up front (see check:core).
     builtins: 'src/ai/providers/register-all.ts',
@@ -26,6 +28,7 @@ const library: Options = {
       browser: 'adapters/browser/index.ts',
       worker: 'adapters/worker/index.ts',
       mcp: 'src/mcp/index.ts',
+      otel: 'src/otel/index.ts',
       testing: 'testing/index.ts',
       builtins: 'src/ai/providers/register-all.ts',
     },

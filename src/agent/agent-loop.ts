@@ -12,6 +12,7 @@ import type {
 } from '../ai/types.js';
 import { emptyUsage } from '../ai/usage.js';
 import { RunOutput, type TurnRequest } from './agent-output.js';
+import { traceRun } from './agent-tracing.js';
 import { type CompactionOutcome, compactionLimits, runCompaction } from './compaction.js';
 import { estimateFixedTokens } from './context-estimate.js';
 import { ContextTracker } from './context-tracker.js';
@@ -118,6 +119,8 @@ export async function runLoop(
   context: ContextTracker,
   resume?: ApprovalResume,
 ): Promise<AgentLoopResult> {
+  // The run's span; its model calls go under it, its events make the tool spans and end it.
+  if (config.tracing) ({ config, emit } = traceRun(config, emit));
   const messages: AgentMessage[] = [...history];
   const added: TurnMessage[] = [];
   const maxTurns = config.maxTurns ?? DEFAULT_MAX_TURNS;

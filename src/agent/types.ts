@@ -18,6 +18,7 @@ import type {
   Tool,
   ToolCall,
   ToolResultMessage,
+  TracingOptions,
   UserMessage,
 } from '../ai/types.js';
 
@@ -321,10 +322,23 @@ export interface AgentLoopConfig extends AgentRunOptions {
    * window, and once after a `context_overflow` error. On by default.
    */
   compaction?: CompactionOptions;
+  /**
+   * Traces each run: an `invoke_agent` span, parent of the run's `chat {model}`
+   * spans and of an `execute_tool {name}` span per tool call.
+   */
+  tracing?: AgentTracingOptions;
   /** Messages to deliver after the running tools finish; polled by the loop. */
   getSteeringMessages?: () => TurnMessage[];
   /** Messages to start another round with when the agent would stop; polled by the loop. */
   getFollowUpMessages?: () => TurnMessage[];
+}
+
+/**
+ * Tracing for the agent's runs (`TracingOptions`; `parent` is the run's).
+ * `agentName` names the run's span (`invoke_agent {agentName}`, `gen_ai.agent.name`).
+ */
+export interface AgentTracingOptions extends TracingOptions {
+  agentName?: string;
 }
 
 // ---------------------------------------------------------------- agent

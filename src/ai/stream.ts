@@ -1,7 +1,7 @@
 import { getApi } from './api-registry.js';
 import { MessageAssembler } from './assembler.js';
 import { AssistantMessageEventStream } from './event-stream.js';
-import { STRUCTURED_OUTPUT } from './providers/index.js';
+import { LAYERS } from './providers/index.js';
 import { modelBaseUrlProblem } from './request.js';
 import type {
   AssistantMessage,
@@ -27,13 +27,17 @@ export function stream<TOptions extends StreamOptions = StreamOptions>(
   context: Context,
   options?: TOptions,
 ): AssistantMessageStream {
+  // Tracing wraps the whole call (structured output and failures included), and calls back without `tracing`.
+  if (options?.tracing) {
+    return (getApi(LAYERS) as StreamFunction)(model, context, { ...options, inner: stream } as StreamOptions);
+  }
   // Checked here too for protocols registered without runProviderStream: fetch would quote the URL whole.
   const problem = modelBaseUrlProblem(model);
   const streamFunction = getApi(model.api);
   if (streamFunction && !problem) {
     return options?.output === undefined
       ? streamFunction(model, context, options)
-      : (getApi(STRUCTURED_OUTPUT) as StreamFunction)(model, context, {
+      : (getApi(LAYERS) as StreamFunction)(model, context, {
           ...options,
           inner: streamFunction,
         } as StreamOptions);

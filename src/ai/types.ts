@@ -366,6 +366,51 @@ export interface StreamOptions {
   repair?: boolean;
   /** Set by the structured-output layer (see `ResponseFormat`); a protocol that supports it sends it. */
   responseFormat?: ResponseFormat;
+  /** Traces the call: one `chat {model}` span (see `TracingOptions`). Off without it, at no cost. */
+  tracing?: TracingOptions;
+}
+
+// ---------------------------------------------------------------- tracing
+
+/** A span's attributes, as OpenTelemetry takes them; qcore leaves out those it has no value for. */
+export type SpanAttributes = Record<string, string | number | boolean | string[] | number[] | undefined>;
+
+/** One traced operation, as a `Tracer` started it. */
+export interface Span {
+  setAttributes(attributes: SpanAttributes): void;
+  /** Ends the span; `error` when the operation failed (an `Error` whose message holds no credentials). */
+  end(error?: unknown): void;
+}
+
+/**
+ * Where spans go: any tracing system, through one function. `otelTracer()`
+ * from `qcore/otel` makes one from OpenTelemetry's; qcore itself imports no
+ * tracing library. Names and attributes follow OpenTelemetry's GenAI
+ * semantic conventions (`gen_ai.*`, 1.37 and later), qcore's own under `qcore.*`.
+ */
+export interface Tracer {
+  startSpan(name: string, attributes: SpanAttributes, parent?: Span): Span;
+}
+
+/**
+ * Tracing for `stream()` (`StreamOptions.tracing`) and the agent
+ * (`AgentOptions.tracing`). A stream is one `chat {model}` span: the
+ * request's model, provider and server, then the reply's usage, finish
+ * reason, cost (`qcore.cost.usd`), time to the first delta
+ * (`qcore.ttft_ms`) and HTTP requests (`qcore.requests`, retries included),
+ * or `error.type` (the `ErrorKind`). Keys and headers never go into a span.
+ */
+export interface TracingOptions {
+  tracer: Tracer;
+  /** The span the new ones go under; none: the tracer decides (OpenTelemetry: the active span). */
+  parent?: Span;
+  /**
+   * Records what was said: the system prompt, the messages sent and the
+   * reply (`gen_ai.system_instructions`, `gen_ai.input.messages`,
+   * `gen_ai.output.messages`, JSON as the conventions define them), and a
+   * tool call's arguments and result. They may hold personal data. Default false.
+   */
+  recordContent?: boolean;
 }
 
 // ---------------------------------------------------------------- events

@@ -13,6 +13,7 @@ const entries = {
   'qcore/browser': () => import('../../adapters/browser/index.js'),
   'qcore/worker': () => import('../../adapters/worker/index.js'),
   'qcore/mcp': () => import('../../src/mcp/index.js'),
+  'qcore/otel': () => import('../../src/otel/index.js'),
   'qcore/testing': () => import('../../testing/index.js'),
   'qcore/builtins': () => import('../../src/ai/providers/register-all.js'),
 };
@@ -101,6 +102,11 @@ describe('entry points', () => {
     ]);
     const root = await namesOf('qcore');
     for (const name of names) expect(root, name).not.toContain(name);
+  });
+
+  test('qcore/otel holds the OpenTelemetry tracer, which the root does not re-export', async () => {
+    expect(await namesOf('qcore/otel')).toEqual(['otelTracer']);
+    expect(await namesOf('qcore')).not.toContain('otelTracer');
   });
 
   test('qcore/testing holds the mock, not the core', async () => {

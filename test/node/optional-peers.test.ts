@@ -1,4 +1,7 @@
-/** `qcore/server` and `qcore serve` with no hono installed: one clear line, not ERR_MODULE_NOT_FOUND. */
+/**
+ * `qcore/server` and `qcore serve` with no hono installed, and `qcore/otel` with no
+ * @opentelemetry/api: one clear line, not ERR_MODULE_NOT_FOUND.
+ */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installWithoutPeers, type NoPeersInstall } from './cli-support/no-peers.js';
 
@@ -57,5 +60,29 @@ describe('without hono', { timeout: 30_000 }, () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe('qcore: serve needs hono and @hono/node-server: npm install hono @hono/node-server');
     expect(result.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
+  });
+});
+
+describe('without @opentelemetry/api', { timeout: 30_000 }, () => {
+  test('qcore/otel loads, and otelTracer throws naming what to install', async () => {
+    const file = script(
+      'otel.mts',
+      `
+      const otel = await import('./src/otel/index.ts');
+      try {
+        otel.otelTracer();
+        console.log('made');
+      } catch (error) {
+        console.log(JSON.stringify({ name: error.name, message: error.message, code: error.code ?? null }));
+      }
+      `,
+    );
+    const result = await run([file]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      name: 'MissingPeerError',
+      message: 'otelTracer needs @opentelemetry/api: npm install @opentelemetry/api',
+      code: 'EPEER',
+    });
   });
 });

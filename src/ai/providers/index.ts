@@ -22,8 +22,11 @@
 import type { Engine } from '../engine.js';
 import type { KnownApi, StreamFunction } from '../types.js';
 
-/** The registry's name for structured output's code, which `stream()` wraps around a protocol's. */
-export const STRUCTURED_OUTPUT = 'qcore:structured-output';
+/**
+ * The registry's name for the code `stream()` wraps around a protocol's:
+ * structured output and tracing, one chunk (`layers.ts`).
+ */
+export const LAYERS = 'qcore:layers';
 
 /**
  * Each module's default export makes its stream function from the shared
@@ -37,6 +40,6 @@ export const builtinLoaders = {
   'openai-responses': () => import('./openai-responses-protocol.js'),
   'google-generative-ai': () => import('./google/google-generative-ai-protocol.js'),
   'bedrock-converse-stream': () => import('./bedrock/bedrock-converse-stream-protocol.js'),
-  // Not a protocol: structured output (`StreamOptions.output`), loaded the same way on first use.
-  [STRUCTURED_OUTPUT]: () => import('../structured-output.js'),
+  // Not a protocol: structured output and tracing (`StreamOptions.output`, `.tracing`), loaded the same way on first use.
+  [LAYERS]: () => import('../layers.js'),
 } as Record<KnownApi, () => Promise<{ default: (engine: Engine) => StreamFunction }>>;

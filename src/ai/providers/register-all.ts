@@ -2,12 +2,12 @@ import { validateJsonSchema } from '../../tools/json-schema-validate.js';
 import { provideJsonSchemaValidator } from '../../tools/json-schema-validator.js';
 import { provideBuiltinApi } from '../api-registry.js';
 import { engine } from '../engine.js';
-import defineStructuredOutput from '../structured-output.js';
+import defineLayers from '../layers.js';
 import type { KnownApi, StreamFunction } from '../types.js';
 import { streamAnthropic } from './anthropic-messages.js';
 import { streamBedrock } from './bedrock/index.js';
 import { streamGoogle } from './google/index.js';
-import { STRUCTURED_OUTPUT } from './index.js';
+import { LAYERS } from './index.js';
 import { streamOpenAICompletions } from './openai-completions.js';
 import { streamOpenAIResponses } from './openai-responses.js';
 
@@ -20,7 +20,7 @@ const all: Record<KnownApi, StreamFunction> = {
 };
 
 /**
- * Registers every built-in protocol (and structured output) at once, by static import, for hosts
+ * Registers every built-in protocol (and structured output and tracing) at once, by static import, for hosts
  * where dynamic `import()` is not allowed (a Durable Object handler under
  * vitest-pool-workers, some single-file bundles). Synchronous, so it can run
  * at a module's top level before the first `stream()`.
@@ -31,6 +31,6 @@ const all: Record<KnownApi, StreamFunction> = {
  */
 export function registerBuiltinApis(): void {
   for (const [api, streamFunction] of Object.entries(all)) provideBuiltinApi(api, streamFunction);
-  provideBuiltinApi(STRUCTURED_OUTPUT, defineStructuredOutput(engine));
+  provideBuiltinApi(LAYERS, defineLayers(engine));
   provideJsonSchemaValidator(validateJsonSchema);
 }
