@@ -194,11 +194,15 @@ async function bundle(name, code) {
     gzip.set(key, gzipSync(file.contents, { level: 9 }).length);
     minified.set(key, file.contents.length);
   }
-  return { outputs, gzip, minified };
+  return { outputs, gzip, minified, entry: `${name}.ts` };
 }
 
+/**
+ * The chunk of the bundle's own entry. Lazy chunks have an `entryPoint` too (a dynamic import is
+ * one), and esbuild may list one of them first, so the entry is found by its file name.
+ */
 function entryChunk(built) {
-  return Object.keys(built.outputs).find((key) => built.outputs[key].entryPoint);
+  return Object.keys(built.outputs).find((key) => built.outputs[key].entryPoint?.endsWith(built.entry));
 }
 
 /** The chunks a browser fetches before the code in `start` runs: their static imports, transitively. */
