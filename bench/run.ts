@@ -24,6 +24,7 @@ import { benchAgent, benchIdleHeap } from './agent.js';
 import { reportDurableLoad } from './durable-load.js';
 import { benchLongSession } from './long-session.js';
 import { benchMcp } from './mcp.js';
+import { reportStructured } from './structured.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 1.3;
@@ -227,6 +228,7 @@ async function main(): Promise<void> {
       "\nMCP: a tool call through qcore's client vs. a bare fetch + JSON.parse of the same request and reply",
     );
     console.table([await benchMcp()]);
+    await reportStructured();
     const heap = benchIdleHeap();
     const kb = heap.bytesPerAgent / 1024;
     console.log(`heap held by one idle Agent: ${kb.toFixed(2)} KB (target ≤ 50 KB): ${kb <= 50 ? 'met' : 'NOT met'}`);
