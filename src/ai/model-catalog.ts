@@ -177,7 +177,11 @@ const QWEN = [
   // Tiers: <=256K $0.05 / $0.4, <=1M $0.25 / $2.
   qwen('qwen-flash', [0.05, 0.4, 0.01, 0.0625], 1_000_000, 32_768, 'hybrid'),
   // Tiers: <=32K $1 / $5, <=128K $1.8 / $9, <=256K $3 / $15, <=1M $6 / $60.
-  qwen('qwen3-coder-plus', [1, 5, 0.2, 1.25], 1_000_000, 65_536, 'never'),
+  // Structured output by a forced tool: "Structured output"
+  // https://www.alibabacloud.com/help/en/model-studio/qwen-structured-output
+  // gives the JSON Schema `response_format` to qwen3-max, qwen-plus and
+  // qwen-flash, and the Coder models JSON Object mode only.
+  { ...qwen('qwen3-coder-plus', [1, 5, 0.2, 1.25], 1_000_000, 65_536, 'never'), structuredOutput: 'tool' as const },
 ];
 
 // ---------------------------------------------------------------- Kimi
@@ -186,6 +190,13 @@ const QWEN = [
  * Kimi (Moonshot AI) over its OpenAI-compatible endpoint. Thinking models
  * think on every request, and follow-ups after tool calls must carry the
  * earlier `reasoning_content`.
+ *
+ * Structured output stays native (`json_schema`), though Kimi documents only
+ * `{ type: 'json_object' }` ("Use Kimi API's JSON Mode"
+ * https://platform.kimi.ai/docs/guide/use-json-mode-feature-of-kimi-api): a
+ * forced tool is refused while a model thinks ("tool_choice ... is
+ * incompatible with thinking enabled", a third party's probe), and every model
+ * here thinks. Unverified either way.
  */
 /** Kimi and DeepSeek: thinking models that need their earlier `reasoning_content` back. */
 const REASONING_CONTENT: Traits = {
@@ -223,12 +234,29 @@ const KIMI = [
  */
 const deepseek = vendor('deepseek', 'openai-completions', 'https://api.deepseek.com', REASONING_CONTENT);
 
+/**
+ * Structured output by a forced tool (`structuredOutput: 'tool'`): DeepSeek
+ * documents only `response_format: { type: 'json_object' }` ("JSON Output"
+ * https://api-docs.deepseek.com/guides/json_mode) and answers `json_schema`
+ * with a 400, "This response_format type is unavailable now" (users' reports).
+ * A forced tool is refused while the model thinks ("Thinking mode does not
+ * support this tool_choice", users' reports), and both think by default
+ * ("Thinking Mode" https://api-docs.deepseek.com/guides/thinking_mode) through
+ * a field qcore does not set: pass `extraBody: { thinking: { type: 'disabled' } }`
+ * with `output`.
+ */
 const DEEPSEEK = [
   // DeepSeek-V4.1-Flash; the legacy name deepseek-v4-flash is served by it.
-  deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', [0.3, 1.2, 0.006], 1_048_576, 393_216),
+  {
+    ...deepseek('deepseek-flash', 'DeepSeek V4.1 Flash', [0.3, 1.2, 0.006], 1_048_576, 393_216),
+    structuredOutput: 'tool' as const,
+  },
   // DeepSeek-V4-Pro-0813. The docs also say V4 Pro is being retired and its
   // requests routed to V4.1 Flash (billed at Flash prices) until V4.1 Pro.
-  deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', [1.32, 3.96, 0.044], 1_048_576, 393_216, { input: TEXT }),
+  {
+    ...deepseek('deepseek-v4-pro', 'DeepSeek V4 Pro', [1.32, 3.96, 0.044], 1_048_576, 393_216, { input: TEXT }),
+    structuredOutput: 'tool' as const,
+  },
 ];
 
 /**

@@ -9,9 +9,18 @@
  *   first call of a reply carrying a `thoughtSignature` as Gemini 3 does;
  *   the `id` only when the script names one, as Gemini mostly sends none;
  * - a last event with an empty text part and the `finishReason`.
+ * `generationConfig` is read as the API reads it (`refuse`): a field it does not know, or a
+ * structured-output request that breaks its rules, gets Gemini's own 400.
  * Faults and write sizes are the server's business.
  */
-import { type MockBlock, type MockReply, type MockRequest, splitText, type WireEncoder } from '../script.js';
+import {
+  type MockBlock,
+  type MockHttpError,
+  type MockReply,
+  type MockRequest,
+  splitText,
+  type WireEncoder,
+} from '../script.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -156,4 +165,79 @@ export const googleEncoder: WireEncoder = {
     const message = `The input token count (${input}) exceeds the maximum number of tokens allowed (${window}).`;
     return { type: 'http', status: 400, body: { error: { code: 400, message, status: 'INVALID_ARGUMENT' } } };
   },
+
+  refuse(request) {
+    const body = request.body;
+    const config = isObject(body) ? body.generationConfig : undefined;
+    return isObject(config) ? generationConfigError(config) : undefined;
+  },
 };
+
+// ---------------------------------------------------------------- generationConfig, as the API reads it
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `GenerationConfig`'s fields (https://ai.google.dev/api/generate-content#generationconfig), in JSON's lowerCamelCase. */
+const GENERATION_CONFIG_FIELDS = new Set([
+  'stopSequences',
+  'responseMimeType',
+  'responseSchema',
+  'responseJsonSchema',
+  'responseModalities',
+  'candidateCount',
+  'maxOutputTokens',
+  'temperature',
+  'topP',
+  'topK',
+  'seed',
+  'presencePenalty',
+  'frequencyPenalty',
+  'responseLogprobs',
+  'logprobs',
+  'enableEnhancedCivicAnswers',
+  'speechConfig',
+  'thinkingConfig',
+  'imageConfig',
+  'mediaResolution',
+]);
+
+/** Gemini's 400: `{ error: { code: 400, message, status: 'INVALID_ARGUMENT', details? } }`. */
+function invalidArgument(message: string, field?: string): MockHttpError {
+  const error: Record<string, unknown> = { code: 400, message, status: 'INVALID_ARGUMENT' };
+  if (field !== undefined) {
+    error.details = [
+      { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field, description: message }] },
+    ];
+  }
+  return { type: 'http', status: 400, body: { error } };
+}
+
+/**
+ * The API's answer to a `generationConfig` it refuses: a field it does not know (its JSON reader
+ * takes the proto's own snake_case names too), and the structured-output rules: `responseJsonSchema`
+ * needs `responseMimeType` set to `application/json`, excludes `responseSchema`, and is a schema
+ * object. The API words the last ones no better than "Request contains an invalid argument."
+ */
+function generationConfigError(config: Record<string, unknown>): MockHttpError | undefined {
+  for (const key of Object.keys(config)) {
+    const name = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    if (!GENERATION_CONFIG_FIELDS.has(name)) {
+      return invalidArgument(
+        `Invalid JSON payload received. Unknown name "${key}" at 'generation_config': Cannot find field.`,
+        'generation_config',
+      );
+    }
+  }
+  const schema = config.responseJsonSchema ?? config.response_json_schema;
+  if (schema === undefined) return undefined;
+  const mimeType = config.responseMimeType ?? config.response_mime_type;
+  if (mimeType === undefined)
+    return invalidArgument('response_mime_type must be set when response_json_schema is set.');
+  const subset = config.responseSchema ?? config.response_schema;
+  if (mimeType !== 'application/json' || subset !== undefined || !isObject(schema)) {
+    return invalidArgument('Request contains an invalid argument.');
+  }
+  return undefined;
+}

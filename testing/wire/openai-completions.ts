@@ -12,9 +12,13 @@
  * - `data: [DONE]`.
  * `llama.cpp` streams as `openai`. Over a context window, each flavour answers with its own
  * server's error body.
+ * A structured-output request is checked as OpenAI checks it (`refuse`): a malformed
+ * `response_format` gets OpenAI's own 400, whatever the flavour (the check does not see the
+ * session's model settings, so DeepSeek's refusal of any `json_schema` is not modelled).
  * Faults and write sizes are the server's business.
  */
 import {
+  type MockHttpError,
   type MockReply,
   type MockRequest,
   type MockRequestMeasure,
@@ -181,7 +185,197 @@ export const openaiCompletionsEncoder: WireEncoder = {
     const error = overflowError(measure, window, variant);
     return error && { type: 'http', status: 400, body: { error } };
   },
+
+  refuse(request) {
+    const format = bodyField(request, 'response_format');
+    if (format === undefined) return undefined;
+    return badRequest(responseFormatError(format));
+  },
 };
+
+// ---------------------------------------------------------------- structured output, as OpenAI checks it
+
+/**
+ * OpenAI's error for a request field it refuses, as both its APIs send it (status 400):
+ * `{ error: { message, type: 'invalid_request_error', param, code } }`.
+ */
+export interface OpenAIRequestError {
+  message: string;
+  type: 'invalid_request_error';
+  param: string | null;
+  code: string | null;
+}
+
+export function badRequest(error: OpenAIRequestError | undefined): MockHttpError | undefined {
+  return error && { type: 'http', status: 400, body: { error } };
+}
+
+export function requestError(param: string, code: string, message: string): OpenAIRequestError {
+  return { message, type: 'invalid_request_error', param, code };
+}
+
+/** How OpenAI names a JSON value's type in `Invalid type` errors. */
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal number';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+export function invalidType(param: string, expected: string, value: unknown): OpenAIRequestError {
+  return requestError(
+    param,
+    'invalid_type',
+    `Invalid type for '${param}': expected ${expected}, but got ${typeOf(value)} instead.`,
+  );
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Chat Completions' `response_format`
+ * (https://platform.openai.com/docs/api-reference/chat/create#chat-create-response_format):
+ * `text`, `json_object`, or `json_schema` with the format nested in `json_schema`.
+ */
+function responseFormatError(format: unknown): OpenAIRequestError | undefined {
+  if (!isObject(format)) return invalidType('response_format', 'an object', format);
+  const type = format.type;
+  if (type === undefined) {
+    return requestError(
+      'response_format.type',
+      'missing_required_parameter',
+      "Missing required parameter: 'response_format.type'.",
+    );
+  }
+  if (type === 'text' || type === 'json_object') return undefined;
+  if (type !== 'json_schema') {
+    return requestError(
+      'response_format.type',
+      'invalid_value',
+      `Invalid value: '${String(type)}'. Supported values are: 'text', 'json_object', and 'json_schema'.`,
+    );
+  }
+  const jsonSchema = format.json_schema;
+  if (jsonSchema === undefined) {
+    return requestError(
+      'response_format.json_schema',
+      'missing_required_parameter',
+      "Missing required parameter: 'response_format.json_schema'.",
+    );
+  }
+  if (!isObject(jsonSchema)) return invalidType('response_format.json_schema', 'an object', jsonSchema);
+  // The schema may be left out here; the Responses API requires it.
+  return jsonSchemaFormatError(jsonSchema, 'response_format.json_schema', 'response_format', false);
+}
+
+/** OpenAI's rule for a format's (and a tool's) name. */
+const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+const NAME_MAX = 64;
+
+/**
+ * The fields of a `json_schema` format, `{ name, schema, strict, description }`, nested in Chat
+ * Completions' `response_format.json_schema` and flat in the Responses API's `text.format`: `at`
+ * is where they sit, `schemaParam` what an invalid schema's error names.
+ */
+export function jsonSchemaFormatError(
+  format: Record<string, unknown>,
+  at: string,
+  schemaParam: string,
+  schemaRequired: boolean,
+): OpenAIRequestError | undefined {
+  const { name, schema, strict, description } = format;
+  if (name === undefined) {
+    return requestError(`${at}.name`, 'missing_required_parameter', `Missing required parameter: '${at}.name'.`);
+  }
+  if (typeof name !== 'string') return invalidType(`${at}.name`, 'a string', name);
+  if (name.length > NAME_MAX) {
+    return requestError(
+      `${at}.name`,
+      'string_above_max_length',
+      `Invalid '${at}.name': string too long. Expected a string with maximum length ${NAME_MAX}, but got a string with length ${name.length} instead.`,
+    );
+  }
+  if (!NAME_PATTERN.test(name)) {
+    return requestError(
+      `${at}.name`,
+      'invalid_value',
+      `Invalid '${at}.name': string does not match pattern. Expected a string that matches the pattern '${NAME_PATTERN.source}'.`,
+    );
+  }
+  if (description !== undefined && typeof description !== 'string') {
+    return invalidType(`${at}.description`, 'a string', description);
+  }
+  if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
+    return invalidType(`${at}.strict`, 'a boolean', strict);
+  }
+  if (schema === undefined) {
+    return schemaRequired
+      ? requestError(`${at}.schema`, 'missing_required_parameter', `Missing required parameter: '${at}.schema'.`)
+      : undefined;
+  }
+  if (!isObject(schema)) return invalidType(`${at}.schema`, 'an object', schema);
+  const problem = schemaProblem(schema, strict === true);
+  if (problem === undefined) return undefined;
+  return requestError(schemaParam, 'invalid_json_schema', `Invalid schema for response_format '${name}': ${problem}`);
+}
+
+/**
+ * What OpenAI refuses in a format's schema: a root that is not an object, strict or not; and in
+ * strict mode (https://platform.openai.com/docs/guides/structured-outputs#supported-schemas) an
+ * object that allows other properties or does not require all of its own. The first problem
+ * found, worded as OpenAI words it, its place a Python tuple of keys (`('properties', 'tags',
+ * 'items')`). Objects are found under `properties`, `items`, `anyOf`, `$defs` and `definitions`.
+ */
+function schemaProblem(root: Record<string, unknown>, strict: boolean): string | undefined {
+  if (root.type !== 'object') {
+    const type = typeof root.type === 'string' ? `"${root.type}"` : '"None"';
+    return `schema must be a JSON Schema of 'type: "object"', got 'type: ${type}'.`;
+  }
+  return strict ? strictProblem(root, []) : undefined;
+}
+
+function strictProblem(node: Record<string, unknown>, path: (string | number)[]): string | undefined {
+  const at = `In context=${pythonTuple(path)}, `;
+  const properties = isObject(node.properties) ? node.properties : undefined;
+  if (node.type === 'object' || properties) {
+    if (node.additionalProperties !== false) {
+      return `${at}'additionalProperties' is required to be supplied and to be false.`;
+    }
+    const required = Array.isArray(node.required) ? node.required : [];
+    const missing = Object.keys(properties ?? {}).find((key) => !required.includes(key));
+    if (missing !== undefined) {
+      return `${at}'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`;
+    }
+  }
+  for (const key of ['properties', '$defs', 'definitions']) {
+    const children = node[key];
+    if (!isObject(children)) continue;
+    for (const [name, child] of Object.entries(children)) {
+      const problem = isObject(child) ? strictProblem(child, [...path, key, name]) : undefined;
+      if (problem) return problem;
+    }
+  }
+  if (isObject(node.items)) {
+    const problem = strictProblem(node.items, [...path, 'items']);
+    if (problem) return problem;
+  }
+  if (Array.isArray(node.anyOf)) {
+    for (const [index, child] of node.anyOf.entries()) {
+      const problem = isObject(child) ? strictProblem(child, [...path, 'anyOf', index]) : undefined;
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** A path as Python prints a tuple: `()`, `('items',)`, `('properties', 'a')`, `('anyOf', 0)`. */
+function pythonTuple(path: (string | number)[]): string {
+  const items = path.map((part) => (typeof part === 'number' ? String(part) : `'${part}'`));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
 
 /**
  * Each server's own overflow error. OpenAI, Qwen and llama.cpp check the prompt; DeepSeek,

@@ -18,9 +18,19 @@
  * - `response.completed` with the output and usage, or
  *   `response.incomplete` for `length` (reason `max_output_tokens`) and for
  *   any other stop reason (sent as the reason).
+ * A structured-output request is checked as OpenAI checks it (`refuse`): a malformed
+ * `text.format` gets OpenAI's own 400.
  * Faults and write sizes are the server's business.
  */
 import { type MockBlock, type MockReply, type MockRequest, splitText, sseEvent, type WireEncoder } from '../script.js';
+import {
+  badRequest,
+  invalidType,
+  isObject,
+  jsonSchemaFormatError,
+  type OpenAIRequestError,
+  requestError,
+} from './openai-completions.js';
 
 const DEFAULT_DELTA_SIZE = 16;
 const HEX = '0123456789abcdef';
@@ -223,4 +233,39 @@ export const openaiResponsesEncoder: WireEncoder = {
       body: { error: { message, type: 'invalid_request_error', param: 'input', code: 'context_length_exceeded' } },
     };
   },
+
+  refuse(request) {
+    const text = bodyField(request, 'text');
+    if (text === undefined) return undefined;
+    return badRequest(textError(text));
+  },
 };
+
+/**
+ * The Responses API's `text` (https://platform.openai.com/docs/api-reference/responses/create#responses-create-text):
+ * `format` is `text`, `json_object`, or `json_schema` with its fields flat beside the type. The
+ * nested Chat Completions form lacks the name where this API looks for it.
+ */
+function textError(text: unknown): OpenAIRequestError | undefined {
+  if (!isObject(text)) return invalidType('text', 'an object', text);
+  const format = text.format;
+  if (format === undefined) return undefined;
+  if (!isObject(format)) return invalidType('text.format', 'an object', format);
+  const type = format.type;
+  if (type === undefined) {
+    return requestError(
+      'text.format.type',
+      'missing_required_parameter',
+      "Missing required parameter: 'text.format.type'.",
+    );
+  }
+  if (type === 'text' || type === 'json_object') return undefined;
+  if (type !== 'json_schema') {
+    return requestError(
+      'text.format.type',
+      'invalid_value',
+      `Invalid value: '${String(type)}'. Supported values are: 'text', 'json_object', and 'json_schema'.`,
+    );
+  }
+  return jsonSchemaFormatError(format, 'text.format', 'text.format.schema', true);
+}

@@ -15,6 +15,7 @@ import type {
   Model,
   OpenAICompletionsCompat,
   ReasoningLevel,
+  ResponseFormat,
   StreamFunction,
   StreamOptions,
   ToolCall,
@@ -66,6 +67,7 @@ interface WireRequestBody {
   thinking_budget?: number;
   /** llama.cpp's `llama-server`: variables for the model's chat template. */
   chat_template_kwargs?: { enable_thinking: boolean };
+  response_format?: { type: 'json_schema'; json_schema: ResponseFormat };
 }
 
 // ---------------------------------------------------------------- stream wire types
@@ -165,7 +167,7 @@ function buildRequest(
     stream: true,
   };
   if (compat.supportsUsageInStreaming !== false) body.stream_options = { include_usage: true };
-  if (context.tools && context.tools.length > 0) {
+  if (context.tools?.length) {
     body.tools = context.tools.map((tool) => ({
       type: 'function',
       function: { name: tool.name, description: tool.description, parameters: tool.parameters },
@@ -180,9 +182,11 @@ function buildRequest(
     else body.max_completion_tokens = options.maxTokens;
   }
   applyReasoning(body, model, compat, options.reasoning);
+  // Structured Outputs: https://platform.openai.com/docs/api-reference/chat/create#chat-create-response_format
+  // (`{name, schema, strict}` is the field's own shape).
+  if (options.responseFormat) body.response_format = { type: 'json_schema', json_schema: options.responseFormat };
 
-  const base = model.baseUrl.endsWith('/') ? model.baseUrl.slice(0, -1) : model.baseUrl;
-  return { url: `${base}/chat/completions`, headers, body };
+  return { url: `${model.baseUrl.replace(/\/$/, '')}/chat/completions`, headers, body };
 }
 
 /** Qwen's `thinking_budget` per level; `high` leaves the model's own maximum. */
@@ -218,21 +222,13 @@ function convertToolChoice(choice: ToolChoice): WireToolChoice {
 
 // ---------------------------------------------------------------- messages
 
-/** OpenAI rejects tool-call ids longer than 40 characters. */
-const MAX_TOOL_CALL_ID = 40;
-
-/**
- * Moonshot and DeepSeek V4 treat an empty `reasoning_content` as missing and
- * reject the request, so a tool-call turn without reasoning gets one space.
- */
-const EMPTY_REASONING = ' ';
-
 function convertMessages(model: Model, context: Context, compat: OpenAICompletionsCompat): WireMessage[] {
   const out: WireMessage[] = [];
   if (context.systemPrompt) {
     out.push({ role: compat.supportsDeveloperRole ? 'developer' : 'system', content: context.systemPrompt });
   }
-  const messages = transformMessages(context.messages, model, (id) => normalizeToolCallId(id, MAX_TOOL_CALL_ID));
+  // OpenAI rejects tool-call ids longer than 40 characters.
+  const messages = transformMessages(context.messages, model, (id) => normalizeToolCallId(id, 40));
   const acceptsImages = model.input.includes('image');
   // A tool message holds only text; images from a run of tool results follow it as one user message.
   let toolImages: WireContentPart[] = [];
@@ -290,7 +286,9 @@ function convertAssistant(message: AssistantMessage, compat: OpenAICompletionsCo
   const wire: WireMessage = { role: 'assistant', content: text || null };
   if (toolCalls.length > 0) {
     wire.tool_calls = toolCalls;
-    if (compat.sendReasoningContent) wire.reasoning_content = reasoning || EMPTY_REASONING;
+    // Moonshot and DeepSeek V4 treat an empty `reasoning_content` as missing and reject the
+    // request, so a tool-call turn without reasoning gets one space.
+    if (compat.sendReasoningContent) wire.reasoning_content = reasoning || ' ';
   }
   return wire;
 }
@@ -434,9 +432,18 @@ async function consume(response: Response, asm: MessageAssembler, touch: () => v
         asm.textDelta(openBlock, content);
       }
       const toolCalls = delta.tool_calls;
-      if (toolCalls) for (let i = 0; i < toolCalls.length; i++) onToolCall(toolCalls[i] as WireChunkToolCall);
+      if (Array.isArray(toolCalls)) toolCalls.forEach(onToolCall);
     }
-    if (choice.finish_reason) finish = mapFinishReason(choice.finish_reason);
+    const reason = choice.finish_reason;
+    if (reason) {
+      // `stop`, and anything a compatible server invents: the reply did end.
+      finish =
+        reason === 'length' || reason === 'content_filter'
+          ? reason
+          : reason === 'tool_calls' || reason === 'function_call'
+            ? 'toolUse'
+            : 'stop';
+    }
   };
 
   await readServerSentEvents(
@@ -456,21 +463,6 @@ async function consume(response: Response, asm: MessageAssembler, touch: () => v
 
 function nonEmpty(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function mapFinishReason(reason: string): Finish {
-  switch (reason) {
-    case 'length':
-      return 'length';
-    case 'tool_calls':
-    case 'function_call':
-      return 'toolUse';
-    case 'content_filter':
-      return 'content_filter';
-    default:
-      // `stop`, and anything a compatible server invents: the reply did end.
-      return 'stop';
-  }
 }
 
 function applyUsage(asm: MessageAssembler, usage: WireUsage): void {

@@ -24,6 +24,7 @@ import type {
   Model,
   ProviderData,
   ReasoningLevel,
+  ResponseFormat,
   StreamFunction,
   StreamOptions,
   TextContent,
@@ -101,6 +102,7 @@ interface WireRequestBody {
   max_output_tokens?: number;
   temperature?: number;
   reasoning?: { effort: Exclude<ReasoningLevel, 'off'>; summary: 'auto' };
+  text?: { format: { type: 'json_schema' } & ResponseFormat };
 }
 
 // ---------------------------------------------------------------- stream wire format
@@ -217,6 +219,8 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
     // Reasoning models refuse a temperature while they reason.
     body.temperature = options.temperature;
   }
+  // Structured Outputs, flat in `text.format`: https://platform.openai.com/docs/api-reference/responses/create#responses-create-text
+  if (options.responseFormat) body.text = { format: { type: 'json_schema', ...options.responseFormat } };
   return body;
 }
 

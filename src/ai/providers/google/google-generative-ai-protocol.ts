@@ -19,6 +19,7 @@ import type {
   AssistantMessage,
   Context,
   ImageContent,
+  JsonSchema,
   Message,
   Model,
   ProviderData,
@@ -82,7 +83,13 @@ interface WireRequestBody {
   systemInstruction?: { parts: { text: string }[] };
   tools?: { functionDeclarations: { name: string; description: string; parameters?: unknown }[] }[];
   toolConfig?: WireToolConfig;
-  generationConfig?: { maxOutputTokens?: number; temperature?: number; thinkingConfig?: WireThinkingConfig };
+  generationConfig?: {
+    maxOutputTokens?: number;
+    temperature?: number;
+    thinkingConfig?: WireThinkingConfig;
+    responseMimeType?: 'application/json';
+    responseJsonSchema?: JsonSchema;
+  };
 }
 
 // ---------------------------------------------------------------- stream wire format
@@ -177,15 +184,22 @@ function buildBody(model: Model, context: Context, options: StreamOptions): Wire
   if (options.maxTokens !== undefined) generation.maxOutputTokens = options.maxTokens;
   if (options.temperature !== undefined) generation.temperature = options.temperature;
   if (model.reasoning) generation.thinkingConfig = thinkingConfig(model, options.reasoning);
+  // Structured output: `responseJsonSchema` takes JSON Schema as it is (not the `responseSchema` subset that
+  // `gemini-schema.ts` writes), with `responseMimeType` required: https://ai.google.dev/api/generate-content#generationconfig
+  if (options.responseFormat) {
+    generation.responseMimeType = 'application/json';
+    generation.responseJsonSchema = options.responseFormat.schema;
+  }
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return body;
 }
 
+/** `auto` is AUTO, `none` NONE; `required` and one named tool are ANY, the latter with its name allowed alone. */
 function toToolConfig(choice: ToolChoice): WireToolConfig {
-  if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
-  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
-  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
-  return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
+  if (typeof choice !== 'string') {
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
+  }
+  return { functionCallingConfig: { mode: choice === 'required' ? 'ANY' : choice === 'auto' ? 'AUTO' : 'NONE' } };
 }
 
 /** Gemini 2.5 takes a token budget; the budgets sit inside every 2.5 model's accepted range. */
