@@ -28,19 +28,27 @@ import { build } from 'esbuild';
  * for #14: the whole core to 60,000 for the durable session client, `connectAgent(url, { sessionId
  * })` (`connect-session.ts`: reconnects with backoff and Last-Event-ID, resync, commands; 3.9 KB
  * minified, +1,490 B gzip), and #13's `retry` field in the SSE reader (+53 B); 59,748 B measured.
- * Raised for #15: structured output, a chunk of its own that `stream()` loads when `output` is set
- * (`structured-output.ts` and `output-schema.ts`, 7.2 KB minified) and the JSON Schema checker
- * split out of the tools so that it loads on first use: the whole core to 63,500 (63,355 B measured).
+ * Raised for #15: structured output and tracing load in one lazy chunk (`layers.ts`: structured
+ * output, its schema code and the chat span, 14 KB minified) and the agent's run spans and output
+ * handling are in the whole core: the whole core to 67,500 (67,368 B measured). Each protocol's chunk
+ * gained its native structured-output fields (`response_format`, `text.format`, `responseJsonSchema`,
+ * `output_config`, `outputConfig`) and the first chunk the lazy loader and the catalog's
+ * `structuredOutput` flags (about +100 B on every row): openai-completions to 13,600 (13,539),
+ * openai-responses 14,100 (14,012), Gemini 15,600 (15,525), Bedrock 17,200 (17,145). The published
+ * row to 14,000 (13,790): the few modules the root and the lazy chunk share (the mode rule and the
+ * lazy loaders of the schema code and the JSON Schema checker) become small chunks of their own.
  */
 const PROTOCOLS = {
   'anthropic-messages': { file: 'src/ai/providers/anthropic-messages-protocol.ts', target: 12_000, budget: 13_500 },
-  'openai-completions': { file: 'src/ai/providers/openai-completions-protocol.ts', budget: 13_500 },
-  'openai-responses': { file: 'src/ai/providers/openai-responses-protocol.ts', budget: 14_000 },
-  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai-protocol.ts', budget: 15_500 },
+  'openai-completions': { file: 'src/ai/providers/openai-completions-protocol.ts', budget: 13_600 },
+  'openai-responses': { file: 'src/ai/providers/openai-responses-protocol.ts', budget: 14_100 },
+  'google-generative-ai': { file: 'src/ai/providers/google/google-generative-ai-protocol.ts', budget: 15_600 },
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
-  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_000 },
+  'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_200 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 63_500 };
+const WHOLE_CORE = { target: 40_000, budget: 67_500 };
+/** The Anthropic row as an app bundles the published `dist/`, whose chunks split the code a little more. */
+const PUBLISHED_BUDGET = 14_000;
 
 const root = resolve('src/index.ts');
 // Inside the project, so that the published build's bare imports resolve.
@@ -143,9 +151,15 @@ async function checkPublished() {
   const lazy = [...initial].flatMap((key) =>
     app.outputs[key].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
   );
-  const { file, target, budget } = PROTOCOLS['anthropic-messages'];
+  const { file, target } = PROTOCOLS['anthropic-messages'];
   const chunks = lazy.map((key) => closure(app, [key])).find((keys) => sourcesOf(keys).includes(file)) ?? [];
-  row('published package, streaming anthropic-messages', app, new Set([...initial, ...chunks]), budget, target);
+  row(
+    'published package, streaming anthropic-messages',
+    app,
+    new Set([...initial, ...chunks]),
+    PUBLISHED_BUDGET,
+    target,
+  );
 }
 
 async function bundle(name, code) {

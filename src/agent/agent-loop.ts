@@ -145,7 +145,7 @@ export async function runLoop(
   let thresholdFailed = false;
   let pendingApprovals: PendingApproval[] | undefined;
   /** With `config.output`: how each turn asks for the answer, and the answer (`agent-output.ts`). */
-  const answer = config.output === undefined ? undefined : new RunOutput(config);
+  const answer = config.output === undefined ? undefined : await RunOutput.create(config);
 
   const append = (message: TurnMessage): void => {
     emit({ type: 'message_start', message });

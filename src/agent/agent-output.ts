@@ -22,7 +22,9 @@
  * Every call of the output tool gets a result, so the history stays valid
  * for the next request.
  */
-import { describeIssues, outputMode, type PreparedOutput, prepareOutput } from '../ai/output-schema.js';
+import { outputMode } from '../ai/output-mode.js';
+import type { PreparedOutput } from '../ai/output-schema.js';
+import { loadOutputSchema, type OutputSchemaCode } from '../ai/output-schema-loader.js';
 import type {
   AssistantMessage,
   OutputIssue,
@@ -66,12 +68,23 @@ export class RunOutput {
   /** The output call failed its check with no repair left: the run ends with this. */
   failed: string | undefined;
 
-  constructor(config: AgentLoopConfig) {
+  /** The schema code (`output-schema.ts`), loaded only for a tool-mode model with tools. */
+  readonly #code: OutputSchemaCode | undefined;
+
+  /** A run's output handling; loads the schema code first when the run needs it. */
+  static async create(config: AgentLoopConfig): Promise<RunOutput> {
+    const code = outputMode(config.model) === 'tool' && config.tools?.length ? await loadOutputSchema() : undefined;
+    return new RunOutput(config, code);
+  }
+
+  private constructor(config: AgentLoopConfig, code: OutputSchemaCode | undefined) {
     this.#config = config;
     this.#name = config.outputName ?? 'output';
-    if (outputMode(config.model) === 'native' || !config.tools?.length) return;
+    this.#code = code;
+    if (!code) return;
+    const { prepareOutput } = code;
     try {
-      if (config.tools.some((tool) => tool.name === this.#name)) {
+      if (config.tools?.some((tool) => tool.name === this.#name)) {
         throw new Error(
           `outputName ${JSON.stringify(this.#name)} is the name of one of the agent's tools; pass another outputName`,
         );
@@ -184,7 +197,9 @@ export class RunOutput {
       return { ok: false, message, issues: [{ message, path: [] }] };
     }
     const checked = await (this.#prepared as PreparedOutput).check(call.arguments);
-    return checked.ok ? checked : { ok: false, message: describeIssues(checked.issues), issues: checked.issues };
+    return checked.ok
+      ? checked
+      : { ok: false, message: (this.#code as OutputSchemaCode).describeIssues(checked.issues), issues: checked.issues };
   }
 }
 

@@ -6,7 +6,7 @@
  * by qcore's own checker.
  */
 import { jsonSchemaValidator } from '../tools/json-schema-validator.js';
-import type { JsonSchema, Model, OutputIssue, OutputSchema, StandardSchemaV1 } from './types.js';
+import type { JsonSchema, OutputIssue, OutputSchema, StandardSchemaV1 } from './types.js';
 
 export interface PreparedOutput {
   name: string;
@@ -18,13 +18,7 @@ export interface PreparedOutput {
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Protocols that ask with a forced tool unless the model says `native`. */
-const TOOL_BY_DEFAULT = new Set(['anthropic-messages', 'bedrock-converse-stream']);
-
-/** How `model` is asked for structured output (shared with the agent, which asks per turn). */
-export function outputMode(model: Model): 'native' | 'tool' {
-  return model.structuredOutput ?? (TOOL_BY_DEFAULT.has(model.api) ? 'tool' : 'native');
-}
+export { outputMode } from './output-mode.js';
 
 /** The issues in one line for the model and the error message: the first ten, each at its path. */
 export function describeIssues(issues: OutputIssue[]): string {

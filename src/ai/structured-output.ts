@@ -95,7 +95,8 @@ async function run(
     if (end.type === 'error') return relay.finishError(end);
     // Native mode lets the model call tools first (an agent's turn): such a reply holds no output yet.
     if (end.reason === 'toolUse' && mode === 'native') return relay.pass('toolUse');
-    const checked = end.reason === 'length' ? cutShort() : await check(relay.outputText(), prepared);
+    const checked =
+      end.reason === 'length' ? cutShort() : await check(relay.outputText(), prepared, relay.parsedOutput());
     if (checked.ok) return relay.finish(checked.value);
     if (attempt > 0 || !options.repair) return relay.fail(checked.message, checked.issues);
     // One more request: the reply so far, then what was wrong with it.
@@ -150,10 +151,11 @@ function cutShort(): Checked {
   return { ok: false, message, issues: [{ message, path: [] }] };
 }
 
-async function check(text: string, prepared: PreparedOutput): Promise<Checked> {
+/** `parsed`: the value the incremental parse already built, which spares parsing the whole text again. */
+async function check(text: string, prepared: PreparedOutput, parsed?: { value: unknown }): Promise<Checked> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parsed ? parsed.value : JSON.parse(text);
   } catch {
     const message = text.trim() === '' ? 'the reply holds no JSON' : 'the reply is not JSON';
     return { ok: false, message, issues: [{ message, path: [] }] };
@@ -177,6 +179,8 @@ class Relay {
   /** The output text's block in `message.content`, and its parser. */
   #outputIndex = -1;
   #parser: PartialJsonParser | undefined;
+  /** The forced call's arguments, once its `toolcall_end` brought them parsed and valid. */
+  #parsedCall: { value: unknown } | undefined;
   #usageBefore: Usage = emptyUsage();
   readonly #out: AssistantMessageEventStream;
   readonly #toolName: string | undefined;
@@ -202,10 +206,24 @@ class Relay {
     return block?.type === 'text' ? block.text : '';
   }
 
+  /**
+   * The output's value as the stream's own parse left it, when that parse
+   * completed without error: the native text's parser, or the forced call's
+   * arguments as the protocol's assembler parsed them.
+   */
+  parsedOutput(): { value: unknown } | undefined {
+    if (this.#parsedCall) return this.#parsedCall;
+    const parser = this.#parser;
+    if (!parser) return undefined;
+    const value = parser.finish();
+    return parser.error === undefined ? { value } : undefined;
+  }
+
   startRepair(): void {
     this.#offset = this.message.content.length;
     this.#outputIndex = -1;
     this.#parser = undefined;
+    this.#parsedCall = undefined;
     this.#usageBefore = { ...this.message.usage, cost: { ...this.message.usage.cost } };
   }
 
@@ -257,6 +275,7 @@ class Relay {
       case 'toolcall_end':
         if (isOutputCall) {
           const block = this.message.content[index] as TextContent;
+          if (!event.toolCall.invalidArguments) this.#parsedCall = { value: event.toolCall.arguments };
           this.#out.push({ type: 'text_end', contentIndex: index, content: block.text, partial });
           return;
         }

@@ -3,6 +3,8 @@ import { provideJsonSchemaValidator } from '../../tools/json-schema-validator.js
 import { provideBuiltinApi } from '../api-registry.js';
 import { engine } from '../engine.js';
 import defineLayers from '../layers.js';
+import * as outputSchema from '../output-schema.js';
+import { provideOutputSchema } from '../output-schema-loader.js';
 import type { KnownApi, StreamFunction } from '../types.js';
 import { streamAnthropic } from './anthropic-messages.js';
 import { streamBedrock } from './bedrock/index.js';
@@ -33,4 +35,5 @@ export function registerBuiltinApis(): void {
   for (const [api, streamFunction] of Object.entries(all)) provideBuiltinApi(api, streamFunction);
   provideBuiltinApi(LAYERS, defineLayers(engine));
   provideJsonSchemaValidator(validateJsonSchema);
+  provideOutputSchema(outputSchema);
 }
