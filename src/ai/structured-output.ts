@@ -172,7 +172,7 @@ async function check(text: string, prepared: PreparedOutput, parsed?: { value: u
  * its JSON. After each delta of the output text, an `object_delta`.
  */
 class Relay {
-  readonly message: AssistantMessage;
+  message: AssistantMessage;
   #started = false;
   /** Where this attempt's blocks go in `message.content`. */
   #offset = 0;
@@ -233,6 +233,27 @@ class Relay {
     repair: boolean,
   ): Promise<Extract<AssistantMessageEvent, { type: 'done' | 'error' }>> {
     let end: Extract<AssistantMessageEvent, { type: 'done' | 'error' }> | undefined;
+    // A first reply in native mode is passed on as it is, its own message and events, with an
+    // object_delta after each delta of its text: nothing to rebuild, so nothing allocated per event.
+    if (!repair && this.#toolName === undefined) {
+      for await (const event of stream) {
+        if (event.type === 'done' || event.type === 'error') {
+          end = event;
+          break;
+        }
+        this.message = event.partial;
+        if (event.type === 'start') this.#started = true;
+        this.#out.push(event);
+        if (event.type === 'text_start' && this.#outputIndex === -1) this.#openOutput(event.contentIndex);
+        else if (event.type === 'text_delta' && event.contentIndex === this.#outputIndex) {
+          this.#objectDelta(event.contentIndex, event.delta);
+        }
+      }
+      if (end) this.message = end.type === 'done' ? end.message : end.error;
+      return (
+        end ?? { type: 'error', reason: 'error', error: failedMessage(this.message, 'the stream ended early', 'network') }
+      );
+    }
     for await (const event of stream) {
       if (event.type === 'done' || event.type === 'error') {
         this.#sync(event.type === 'done' ? event.message : event.error, repair);

@@ -13,7 +13,7 @@ import type { JsonSchema } from '../ai/types.js';
  */
 export function validateJsonSchema(schema: JsonSchema, value: unknown): ToolValidation<Record<string, unknown>> {
   const errors: string[] = [];
-  check(schema, value, '', errors);
+  check(schema, value, [], errors);
   if (errors.length > 0) return { ok: false, error: errors.map((e) => `- ${e}`).join('\n') };
   return { ok: true, value: value as Record<string, unknown> };
 }
@@ -65,47 +65,73 @@ function checkLength(schema: JsonSchema, length: number, noun: string, at: strin
   }
 }
 
-function check(schema: JsonSchema, value: unknown, path: string, errors: string[]): void {
-  const at = path || '(root)';
+/**
+ * Where a value sits: `(root)`, `a.b`, `list[2].name`. The path is kept as
+ * parts and written out only for an error, since a valid value of ten
+ * thousand nodes would otherwise build ten thousand strings.
+ */
+function pathText(path: readonly (string | number)[]): string {
+  let text = '';
+  for (const part of path) text += typeof part === 'number' ? `[${part}]` : text ? `.${part}` : part;
+  return text;
+}
+
+function check(schema: JsonSchema, value: unknown, path: (string | number)[], errors: string[]): void {
   const type = schema.type;
   const actual = typeOf(value);
-  if (typeof type === 'string' || Array.isArray(type)) {
-    const types = (Array.isArray(type) ? type : [type]) as string[];
-    if (!types.some((t) => matchesType(t, actual))) {
-      const shown = typeof value === 'number' ? `number ${quote(value)}` : actual;
-      errors.push(`${at}: expected ${types.join(' or ')}, received ${shown}`);
-      return;
-    }
+  if (
+    typeof type === 'string'
+      ? !matchesType(type, actual)
+      : Array.isArray(type) && !type.some((t) => matchesType(t as string, actual))
+  ) {
+    const shown = typeof value === 'number' ? `number ${quote(value)}` : actual;
+    errors.push(
+      `${pathText(path) || '(root)'}: expected ${(Array.isArray(type) ? type : [type]).join(' or ')}, received ${shown}`,
+    );
+    return;
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((option) => JSON.stringify(option) === JSON.stringify(value))) {
-    errors.push(`${at}: expected one of ${schema.enum.map((o) => JSON.stringify(o)).join(', ')}`);
+    errors.push(
+      `${pathText(path) || '(root)'}: expected one of ${schema.enum.map((o) => JSON.stringify(o)).join(', ')}`,
+    );
   }
   if ('const' in schema && JSON.stringify(schema.const) !== JSON.stringify(value)) {
-    errors.push(`${at}: expected ${JSON.stringify(schema.const)}`);
+    errors.push(`${pathText(path) || '(root)'}: expected ${JSON.stringify(schema.const)}`);
   }
-  if (typeof value === 'number') checkNumber(schema, value, at, errors);
-  else if (typeof value === 'string') checkLength(schema, value.length, 'character', at, errors);
+  const failed = errors.length;
+  if (typeof value === 'number') checkNumber(schema, value, '', errors);
+  else if (typeof value === 'string') checkLength(schema, value.length, 'character', '', errors);
   if (actual === 'object') {
     const record = value as Record<string, unknown>;
     const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
     if (Array.isArray(schema.required)) {
       for (const key of schema.required as string[]) {
-        if (!Object.hasOwn(record, key)) errors.push(`${path ? `${path}.` : ''}${key}: required`);
+        if (!Object.hasOwn(record, key)) errors.push(`${pathText([...path, key])}: required`);
       }
     }
-    for (const [key, child] of Object.entries(record)) {
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       const childSchema = Object.hasOwn(properties, key) ? properties[key] : undefined;
-      if (childSchema) check(childSchema, child, path ? `${path}.${key}` : key, errors);
-      else if (schema.additionalProperties === false) errors.push(`${path ? `${path}.` : ''}${key}: unknown field`);
+      path.push(key);
+      if (childSchema) check(childSchema, record[key], path, errors);
+      else if (schema.additionalProperties === false) errors.push(`${pathText(path)}: unknown field`);
+      path.pop();
     }
   } else if (actual === 'array') {
     const list = value as unknown[];
-    checkLength(schema, list.length, 'item', at, errors);
+    checkLength(schema, list.length, 'item', '', errors);
     if (typeof schema.items === 'object' && schema.items !== null) {
       const items = schema.items as JsonSchema;
-      list.forEach((item, i) => {
-        check(items, item, `${path}[${i}]`, errors);
-      });
+      for (let i = 0; i < list.length; i++) {
+        path.push(i);
+        check(items, list[i], path, errors);
+        path.pop();
+      }
     }
+  }
+  // The number, string and array checks wrote their messages without the place; it is added here, once.
+  for (let i = failed; i < errors.length; i++) {
+    const message = errors[i] as string;
+    if (message.startsWith(': ')) errors[i] = `${pathText(path) || '(root)'}${message}`;
   }
 }
