@@ -30,7 +30,7 @@ import { build } from 'esbuild';
  * minified, +1,490 B gzip), and #13's `retry` field in the SSE reader (+53 B); 59,748 B measured.
  * Raised for #15: structured output and tracing load in one lazy chunk (`layers.ts`: structured
  * output, its schema code and the chat span, 14 KB minified) and the agent's run spans and output
- * handling are in the whole core: the whole core to 67,500 (67,368 B measured). Each protocol's chunk
+ * handling are in the whole core: the whole core to 68,000 (67,543 B measured). Each protocol's chunk
  * gained its native structured-output fields (`response_format`, `text.format`, `responseJsonSchema`,
  * `output_config`, `outputConfig`) and the first chunk the lazy loader and the catalog's
  * `structuredOutput` flags (about +100 B on every row): openai-completions to 13,600 (13,539),
@@ -46,7 +46,7 @@ const PROTOCOLS = {
   // Bedrock brings a binary event-stream decoder with CRC32 and a SigV4 signer.
   'bedrock-converse-stream': { file: 'src/ai/providers/bedrock/bedrock-converse-stream-protocol.ts', budget: 17_200 },
 };
-const WHOLE_CORE = { target: 40_000, budget: 67_500 };
+const WHOLE_CORE = { target: 40_000, budget: 68_000 };
 /** The Anthropic row as an app bundles the published `dist/`, whose chunks split the code a little more. */
 const PUBLISHED_BUDGET = 14_000;
 

@@ -251,7 +251,11 @@ class Relay {
       }
       if (end) this.message = end.type === 'done' ? end.message : end.error;
       return (
-        end ?? { type: 'error', reason: 'error', error: failedMessage(this.message, 'the stream ended early', 'network') }
+        end ?? {
+          type: 'error',
+          reason: 'error',
+          error: failedMessage(this.message, 'the stream ended early', 'network'),
+        }
       );
     }
     for await (const event of stream) {
