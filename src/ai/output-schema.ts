@@ -10,7 +10,14 @@ import type { JsonSchema, OutputIssue, OutputSchema, StandardSchemaV1 } from './
 
 export interface PreparedOutput {
   name: string;
+  /**
+   * The schema as sent. Providers take only an object at the root (OpenAI's
+   * formats, every tool's parameters), so any other root is sent wrapped, as
+   * `{ value: … }`; `check` and `unwrap` take the wrapper off again.
+   */
   schema: JsonSchema;
+  /** The value inside a reply's JSON: the JSON itself, or its `value` when the schema was wrapped. */
+  unwrap(json: unknown): unknown;
   /** The schema meets strict mode: every object lists all its properties as required and allows no others. */
   strict: boolean;
   check(value: unknown): Promise<{ ok: true; value: unknown } | { ok: false; issues: OutputIssue[] }>;
@@ -32,8 +39,34 @@ export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return typeof value === 'object' && value !== null && '~standard' in value;
 }
 
-/** Makes `output` uniform; throws an error that says what is wrong with it. */
+/** Makes `output` uniform, its root an object; throws an error that says what is wrong with it. */
 export function prepareOutput(output: OutputSchema, name = 'output'): PreparedOutput {
+  const prepared = prepareSchema(output, name);
+  const root = prepared.schema as { type?: unknown; properties?: unknown };
+  if (root.type === 'object' || (root.type === undefined && root.properties !== undefined)) {
+    return { ...prepared, unwrap: (json) => json };
+  }
+  const unwrap = (json: unknown): unknown =>
+    typeof json === 'object' && json !== null ? (json as { value?: unknown }).value : undefined;
+  const schema = {
+    type: 'object',
+    properties: { value: prepared.schema },
+    required: ['value'],
+    additionalProperties: false,
+  } as JsonSchema;
+  return {
+    name,
+    schema,
+    strict: isStrict(schema),
+    unwrap,
+    check: async (json) =>
+      typeof json === 'object' && json !== null && 'value' in json
+        ? prepared.check(unwrap(json))
+        : { ok: false, issues: [{ message: 'expected an object with the answer in "value"', path: [] }] },
+  };
+}
+
+function prepareSchema(output: OutputSchema, name: string): Omit<PreparedOutput, 'unwrap'> {
   if (!NAME.test(name)) throw new Error(`outputName ${JSON.stringify(name)} is not 1–64 of [A-Za-z0-9_-]`);
   if (isStandardSchema(output)) {
     const standard = output['~standard'];

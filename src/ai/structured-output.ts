@@ -87,7 +87,7 @@ async function run(
   out: AssistantMessageEventStream,
 ): Promise<void> {
   const mode = outputMode(model);
-  const relay = new Relay(out, mode === 'tool' ? prepared.name : undefined);
+  const relay = new Relay(out, mode === 'tool' ? prepared.name : undefined, prepared.unwrap);
   let attemptContext = context;
   for (let attempt = 0; ; attempt++) {
     const request = requestFor(mode, attemptContext, options, prepared);
@@ -185,9 +185,13 @@ class Relay {
   readonly #out: AssistantMessageEventStream;
   readonly #toolName: string | undefined;
 
-  constructor(out: AssistantMessageEventStream, toolName: string | undefined) {
+  /** The answer inside the JSON (a schema whose root is not an object is sent wrapped). */
+  readonly #unwrap: (json: unknown) => unknown;
+
+  constructor(out: AssistantMessageEventStream, toolName: string | undefined, unwrap: (json: unknown) => unknown) {
     this.#out = out;
     this.#toolName = toolName;
+    this.#unwrap = unwrap;
     this.message = {
       role: 'assistant',
       content: [],
@@ -342,13 +346,18 @@ class Relay {
     block.text += delta;
     const partial = this.message;
     this.#out.push({ type: 'text_delta', contentIndex: index, delta, partial });
-    this.#out.push({ type: 'object_delta', contentIndex: index, object: call.arguments, partial });
+    this.#out.push({ type: 'object_delta', contentIndex: index, object: this.#unwrap(call.arguments), partial });
   }
 
   #objectDelta(index: number, delta: string): void {
     const parser = this.#parser as PartialJsonParser;
     parser.feed(delta);
-    this.#out.push({ type: 'object_delta', contentIndex: index, object: parser.value, partial: this.message });
+    this.#out.push({
+      type: 'object_delta',
+      contentIndex: index,
+      object: this.#unwrap(parser.value),
+      partial: this.message,
+    });
   }
 
   /** Copies the inner reply's head; usage adds to a first attempt's. */

@@ -89,3 +89,29 @@ describe.each(protocols)('$name: structured output', (p) => {
     expect(book.year).toBe(1965);
   });
 });
+
+describe.each(protocols)('$name: an output whose root is not an object', (p) => {
+  test('is sent wrapped as { value }, and the output, object_delta and issues are the value inside', async () => {
+    const Tags = z.array(z.string()).min(2);
+    const session = await mockSession({ turns: [reply(p.model('x'), { value: ['sf', 'desert'] })] });
+    const model = p.model(session.baseUrl);
+    const events: AssistantMessageEvent[] = [];
+    const s = stream(model, ask, { ...p.auth, output: Tags });
+    for await (const event of s) events.push(event);
+    const message = await s.result();
+    expect(message.errorMessage).toBeUndefined();
+    expect(message.output).toEqual(['sf', 'desert']);
+    const last = events.filter((event) => event.type === 'object_delta').at(-1) as Extract<
+      AssistantMessageEvent,
+      { type: 'object_delta' }
+    >;
+    expect(last.object).toEqual(['sf', 'desert']);
+    const body = JSON.stringify((await session.requests())[0]?.body);
+    expect(body).toContain('"required":["value"]');
+
+    const bad = await mockSession({ turns: [reply(p.model('x'), { value: ['one'] })] });
+    const failed = await completeObject(p.model(bad.baseUrl), ask, { ...p.auth, output: Tags }).catch((e) => e);
+    expect(failed).toBeInstanceOf(StructuredOutputError);
+    expect(failed.issues[0].path).toEqual([]);
+  });
+});
