@@ -232,7 +232,11 @@ const KIMI = [
  * Prices are the peak-hour ones (01:00-04:00 and 06:00-10:00 UTC, weekdays);
  * off-peak prices are half. No charge for cache writes.
  */
-const deepseek = vendor('deepseek', 'openai-completions', 'https://api.deepseek.com', REASONING_CONTENT);
+// Thinking is on unless `thinking: { type: 'disabled' }` says otherwise ("Thinking Mode",
+// https://api-docs.deepseek.com/guides/thinking_mode): reasoning 'off', as a forced tool needs, sends it.
+const deepseek = vendor('deepseek', 'openai-completions', 'https://api.deepseek.com', {
+  compat: { ...REASONING_CONTENT.compat, thinkingFormat: 'thinking' },
+});
 
 /**
  * Structured output by a forced tool (`structuredOutput: 'tool'`): DeepSeek
@@ -241,9 +245,8 @@ const deepseek = vendor('deepseek', 'openai-completions', 'https://api.deepseek.
  * with a 400, "This response_format type is unavailable now" (users' reports).
  * A forced tool is refused while the model thinks ("Thinking mode does not
  * support this tool_choice", users' reports), and both think by default
- * ("Thinking Mode" https://api-docs.deepseek.com/guides/thinking_mode) through
- * a field qcore does not set: pass `extraBody: { thinking: { type: 'disabled' } }`
- * with `output`.
+ * ("Thinking Mode" https://api-docs.deepseek.com/guides/thinking_mode); the
+ * forced tool's reasoning 'off' sends `thinking: { type: 'disabled' }`.
  */
 const DEEPSEEK = [
   // DeepSeek-V4.1-Flash; the legacy name deepseek-v4-flash is served by it.

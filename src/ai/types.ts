@@ -48,9 +48,11 @@ export interface OpenAICompletionsCompat {
    * How reasoning is switched on. Default `reasoning_effort`. `enable_thinking`
    * sends `enable_thinking: true|false` (Qwen); `chat_template_kwargs` sends
    * `chat_template_kwargs: { enable_thinking: true|false }`, which llama.cpp's
-   * `llama-server` passes to the model's chat template (Qwen3 and others).
+   * `llama-server` passes to the model's chat template (Qwen3 and others);
+   * `thinking` sends `thinking: { type: 'enabled' | 'disabled' }` (DeepSeek,
+   * whose models think unless told not to).
    */
-  thinkingFormat?: 'reasoning_effort' | 'enable_thinking' | 'chat_template_kwargs' | 'none';
+  thinkingFormat?: 'reasoning_effort' | 'enable_thinking' | 'chat_template_kwargs' | 'thinking' | 'none';
   /**
    * Send earlier reasoning back as `reasoning_content` on assistant turns
    * that made tool calls. Kimi and DeepSeek reject follow-ups without it.

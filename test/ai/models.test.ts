@@ -80,7 +80,7 @@ describe('getModel', () => {
     expect(getModel('deepseek', 'deepseek-flash')?.compat).toMatchObject({
       maxTokensField: 'max_tokens',
       sendReasoningContent: true,
-      thinkingFormat: 'none',
+      thinkingFormat: 'thinking',
     });
   });
 });

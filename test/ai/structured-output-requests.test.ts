@@ -530,6 +530,8 @@ describe('the catalog: vendors that document no json_schema format ask with a fo
     const body = bodyOf((await session.requests())[0]);
     expect(body).not.toHaveProperty('response_format');
     expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'output' } });
+    // DeepSeek thinks unless told not to, and refuses a forced tool while it thinks.
+    expect(body.thinking).toEqual({ type: 'disabled' });
     expect(body.tools).toEqual([
       {
         type: 'function',

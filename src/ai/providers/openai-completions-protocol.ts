@@ -67,6 +67,7 @@ interface WireRequestBody {
   thinking_budget?: number;
   /** llama.cpp's `llama-server`: variables for the model's chat template. */
   chat_template_kwargs?: { enable_thinking: boolean };
+  thinking?: { type: 'enabled' | 'disabled' };
   response_format?: { type: 'json_schema'; json_schema: ResponseFormat };
 }
 
@@ -212,6 +213,8 @@ function applyReasoning(
     if (budget !== undefined) body.thinking_budget = budget;
   } else if (format === 'chat_template_kwargs') {
     body.chat_template_kwargs = { enable_thinking: level !== 'off' };
+  } else if (format === 'thinking') {
+    body.thinking = { type: level === 'off' ? 'disabled' : 'enabled' };
   }
 }
 
